@@ -1,0 +1,1 @@
+"""Qt-free core: point catalogue types, readings, the charger model, commands."""

@@ -1,0 +1,1 @@
+"""Device knowledge as data: the profile schema and its loader."""

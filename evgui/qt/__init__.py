@@ -1,0 +1,1 @@
+"""Qt glue: bridge from core events to Qt signals, themes, item models."""

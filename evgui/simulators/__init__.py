@@ -1,0 +1,1 @@
+"""A simulated charger: session physics, Modbus face, OCPP charge point face."""

@@ -1,0 +1,1 @@
+"""Protocol transports (asyncio, no Qt)."""

@@ -1,0 +1,1 @@
+"""Modbus transport: link, planner, codec, poller, writer."""
