@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from evgui import __version__
-from evgui.cli import catalogue_cmds
+from evgui.cli import catalogue_cmds, sim_cmd
 
-SUBCOMMAND_MODULES = (catalogue_cmds,)
+SUBCOMMAND_MODULES = (catalogue_cmds, sim_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -193,6 +193,7 @@ class PointDef:
     derived: bool = False
     extension: bool = False  # not in the seed's point list (ev-charger-level2-points.md)
     resolution: float | None = None
+    sim: str | None = None  # the simulator quantity this point shows, when not its id
 
     def enum_by_code(self, code: int) -> EnumValue | None:
         """Return the enum entry with this raw code."""

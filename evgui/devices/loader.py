@@ -306,6 +306,7 @@ def _parse_point(r: _Reader, modbus: ModbusSettings) -> PointDef | None:
     derived = r.get("derived", bool, False)
     extension = r.get("extension", bool, False)
     resolution = r.get("resolution", float, None)
+    sim = r.get("sim", str, None)
     enum = _parse_enum(r)
     mr = r.sub("modbus")
     orr = r.sub("ocpp")
@@ -371,6 +372,7 @@ def _parse_point(r: _Reader, modbus: ModbusSettings) -> PointDef | None:
         derived=derived,
         extension=extension,
         resolution=resolution,
+        sim=sim,
     )
 
 

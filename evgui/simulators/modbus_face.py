@@ -1,0 +1,299 @@
+"""The simulated charger's Modbus server: any profile's map, served from the session's values.
+
+pymodbus 3.16's server asks its datastore three things: `device_ids()`,
+`async_getValues(device_id, function_code, address, count)` and
+`async_setValues(device_id, function_code, address, values)`, each returning values or an
+`ExcCodes`. `ChargerDatastore` answers them directly (the shipped SimDevice cannot tell how many
+coils a read asked for, nor validate a written value against a range).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pymodbus.constants import ExcCodes
+from pymodbus.exceptions import NoSuchIdException
+from pymodbus.framer import FramerType
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from evgui.core.commands import CommandError, validate_value
+from evgui.core.points import PointDef, PointKind, Table, ValueType
+from evgui.devices.profile import Profile
+from evgui.simulators.faults import ModbusFaults
+from evgui.simulators.session import ChargerSession
+from evgui.transports.modbus.codec import EncodeError, decode, encode
+
+log = logging.getLogger(__name__)
+
+_READ_TABLE = {1: Table.COIL, 2: Table.DISCRETE, 3: Table.HOLDING, 4: Table.INPUT}
+_WRITE_TABLE = {5: Table.COIL, 15: Table.COIL, 6: Table.HOLDING, 16: Table.HOLDING}
+_MAX_READ = {Table.COIL: 2000, Table.DISCRETE: 2000, Table.HOLDING: 125, Table.INPUT: 125}
+RESERVED_GAP = 16  # unmapped registers this close to mapped ones read as 0 (reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One register (or bit) of the map: the points that read it and those that write it."""
+
+    readers: tuple[PointDef, ...]
+    writers: tuple[PointDef, ...]
+
+
+def sim_key(point: PointDef) -> str:
+    """Return the session quantity a point shows (the generic ids, or a profile's binding)."""
+    return point.sim or point.id
+
+
+class ChargerDatastore:
+    """Registers of one simulated charger, encoded from the session on each request."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        session: ChargerSession,
+        faults: ModbusFaults,
+        unit_ids: Sequence[int] = (1,),
+    ) -> None:
+        self.profile = profile
+        self.session = session
+        self.faults = faults
+        self.unit_ids = tuple(unit_ids)
+        self._slots: dict[tuple[Table, int], _Slot] = {}
+        self._reserved: set[tuple[Table, int]] = set()
+        self._build_map()
+
+    # -------------------------------------------------------------- the map
+
+    def _build_map(self) -> None:
+        """Index every mapped register, then mark near gaps as reserved (readable as 0)."""
+        readers: dict[tuple[Table, int], list[PointDef]] = {}
+        writers: dict[tuple[Table, int], list[PointDef]] = {}
+        for point in self.profile.points:
+            mb = point.modbus
+            if mb is None:
+                continue
+            for address in range(mb.address, mb.end):
+                key = (mb.table, address)
+                if point.kind is PointKind.COMMAND:
+                    writers.setdefault(key, []).append(point)
+                if point.value_type is not ValueType.ACTION:
+                    readers.setdefault(key, []).append(point)
+                elif key not in readers:
+                    readers.setdefault(key, [])
+        for key in readers.keys() | writers.keys():
+            self._slots[key] = _Slot(tuple(readers.get(key, ())), tuple(writers.get(key, ())))
+        for table in Table:
+            mapped = sorted(a for t, a in self._slots if t is table)
+            for low, high in itertools.pairwise(mapped):
+                if 1 < high - low <= RESERVED_GAP:
+                    self._reserved.update((table, a) for a in range(low + 1, high))
+
+    def _readable(self, table: Table, address: int) -> bool:
+        if address in self.faults.unimplemented and not table.is_bits:
+            return False
+        return (table, address) in self._slots or (table, address) in self._reserved
+
+    def word(self, table: Table, address: int, values: dict[str, Any]) -> int:
+        """Return the current value of one register or bit."""
+        slot = self._slots.get((table, address))
+        if slot is None:
+            return 0
+        word = 0
+        for point in slot.readers:
+            mb = point.modbus
+            assert mb is not None
+            value = values.get(sim_key(point))
+            if value is None:
+                continue
+            try:
+                words = encode(point, self._wire_value(point, value), [word])
+            except EncodeError as exc:
+                log.debug("cannot encode %s=%r: %s", point.id, value, exc)
+                continue
+            word = words[address - mb.address]
+        return word
+
+    def _wire_value(self, point: PointDef, value: Any) -> Any:
+        """Translate the session's generic value into this profile's vocabulary."""
+        if point.value_type is ValueType.ENUM and isinstance(value, str):
+            if point.enum_by_label(value) is not None:
+                return value
+            for entry in point.enum:  # a device state code: match by IEC letter, then letter only
+                if entry.iec == value:
+                    return entry.label
+            for entry in point.enum:
+                if entry.iec and entry.iec[0] == value[0]:
+                    return entry.label
+        return value
+
+    # ------------------------------------------------------ pymodbus datastore API
+
+    def device_ids(self) -> list[int]:
+        """Return the unit ids this charger answers."""
+        return list(self.unit_ids)
+
+    async def async_getValues(
+        self, device_id: int, func_code: int, address: int, count: int = 1
+    ) -> list[int] | list[bool] | ExcCodes:
+        """Answer a read (and the echo read after a write)."""
+        self._check_unit(device_id)
+        if func_code in _WRITE_TABLE:  # pymodbus reads back what it just wrote for the echo
+            table = _WRITE_TABLE[func_code]
+        elif func_code in _READ_TABLE:
+            table = _READ_TABLE[func_code]
+        else:
+            return ExcCodes.ILLEGAL_FUNCTION
+        if func_code in _READ_TABLE and (fault := await self._fault()):
+            return fault
+        if not 1 <= count <= _MAX_READ[table]:
+            return ExcCodes.ILLEGAL_VALUE
+        if not all(self._readable(table, a) for a in range(address, address + count)):
+            return ExcCodes.ILLEGAL_ADDRESS
+        values = self.session.values()
+        words = [self.word(table, a, values) for a in range(address, address + count)]
+        if table.is_bits:
+            return [bool(w) for w in words]
+        return words
+
+    async def async_setValues(
+        self, device_id: int, func_code: int, address: int, values: Sequence[int] | Sequence[bool]
+    ) -> ExcCodes | None:
+        """Validate a write against the profile, apply it to the session, or refuse it."""
+        self._check_unit(device_id)
+        table = _WRITE_TABLE.get(func_code)
+        if table is None:
+            return ExcCodes.ILLEGAL_FUNCTION
+        if fault := await self._fault():
+            return fault
+        addresses = range(address, address + len(values))
+        slots = [self._slots.get((table, a)) for a in addresses]
+        if any(slot is None or not slot.writers for slot in slots):
+            return ExcCodes.ILLEGAL_ADDRESS  # unknown or read-only register
+        written = {a: int(v) for a, v in zip(addresses, values, strict=True)}
+        current = self.session.values()
+        commands: list[tuple[PointDef, Any]] = []
+        for point in {w.id: w for s in slots if s for w in s.writers}.values():
+            mb = point.modbus
+            assert mb is not None
+            words = [
+                written.get(a, self.word(table, a, current)) for a in range(mb.address, mb.end)
+            ]
+            if point.value_type is ValueType.ACTION:
+                if words[0] == mb.write_value or (table.is_bits and mb.write_value and words[0]):
+                    commands.append((point, None))
+                continue
+            decoded = decode(point, words)
+            if decoded.value is None:
+                return ExcCodes.ILLEGAL_VALUE
+            try:
+                commands.append((point, validate_value(point, decoded.value)))
+            except CommandError:
+                return ExcCodes.ILLEGAL_VALUE
+        shared_actions = [
+            p for s in slots if s for p in s.writers if p.value_type is ValueType.ACTION
+        ]
+        if not commands and not (table.is_bits and shared_actions):
+            return ExcCodes.ILLEGAL_VALUE  # e.g. 5 written to a register whose actions take 0 / 1
+        for point, value in commands:
+            self.session.command(sim_key(point), value)
+        return None
+
+    # ------------------------------------------------------------------ faults
+
+    def _check_unit(self, device_id: int) -> None:
+        if device_id not in self.unit_ids:
+            raise NoSuchIdException(f"unit id {device_id} is not this charger")
+
+    async def _fault(self) -> ExcCodes | None:
+        """Apply the injected delay and exception faults to one request."""
+        if self.faults.delay_ms > 0:
+            await asyncio.sleep(self.faults.delay_ms / 1000.0)
+        if self.faults.exception_code:
+            return ExcCodes(self.faults.exception_code)
+        return None
+
+
+def _placeholder_device() -> SimDevice:
+    """Return the minimal SimDevice the server's constructor insists on (replaced at once)."""
+    return SimDevice(id=0, simdata=[SimData(address=0, values=0, datatype=DataType.REGISTERS)])
+
+
+class ModbusFace:
+    """A pymodbus server (TCP, RTU-over-TCP or serial RTU) in front of a ChargerDatastore."""
+
+    def __init__(
+        self,
+        datastore: ChargerDatastore,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 5020,
+        framing: str = "tcp",  # "tcp", "rtu-tcp" or "rtu" (serial: port_path)
+        serial_port: str | None = None,
+        baudrate: int = 19200,
+        parity: str = "E",
+        stopbits: int = 1,
+    ) -> None:
+        self.datastore = datastore
+        self.host, self.port, self.framing = host, port, framing
+        self.serial = (serial_port, baudrate, parity, stopbits)
+        self._server: ModbusTcpServer | ModbusSerialServer | None = None
+
+    @property
+    def faults(self) -> ModbusFaults:
+        """Return the injected Modbus faults."""
+        return self.datastore.faults
+
+    def _trace_packet(self, sending: bool, data: bytes) -> bytes:
+        """Count requests; swallow answers when silent or on every Nth request."""
+        faults = self.faults
+        if not sending:
+            faults.requests += 1
+            return data
+        if faults.silent or (faults.drop_every and faults.requests % faults.drop_every == 0):
+            return b""
+        return data
+
+    async def start(self) -> int:
+        """Start serving; return the bound TCP port (0 for serial)."""
+        common: dict[str, Any] = {
+            "trace_packet": self._trace_packet,
+            "ignore_missing_devices": self.framing != "tcp",  # a bus stays silent
+        }
+        if self.framing == "rtu":
+            port_path, baudrate, parity, stopbits = self.serial
+            self._server = ModbusSerialServer(
+                _placeholder_device(),
+                framer=FramerType.RTU,
+                port=port_path or "",
+                baudrate=baudrate,
+                parity=parity,
+                stopbits=stopbits,
+                **common,
+            )
+        else:
+            framer = FramerType.RTU if self.framing == "rtu-tcp" else FramerType.SOCKET
+            self._server = ModbusTcpServer(
+                _placeholder_device(), framer=framer, address=(self.host, self.port), **common
+            )
+        self._server.context = cast(Any, self.datastore)
+        await self._server.serve_forever(background=True)
+        if self.framing == "rtu":
+            return 0
+        transport = self._server.transport
+        sockets = getattr(transport, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop serving and close every client connection."""
+        server, self._server = self._server, None
+        if server is not None:
+            await server.shutdown()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(0)

@@ -1,0 +1,175 @@
+"""Modbus value codec: registers <-> point values (types, byte/word order, scale, enums, bits).
+
+Encoding is the exact inverse of decoding; the simulator serves values through `encode` and the
+poller reads them back through `decode`.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evgui.core.points import ByteOrder, ModbusMap, PointDef, RegType, ValueType, WordOrder
+from evgui.core.reading import Quality, Value
+
+_INT_LIMITS = {
+    RegType.UINT16: (0, 0xFFFF),
+    RegType.INT16: (-0x8000, 0x7FFF),
+    RegType.UINT32: (0, 0xFFFF_FFFF),
+    RegType.INT32: (-0x8000_0000, 0x7FFF_FFFF),
+    RegType.BOOL: (0, 0xFFFF),
+}
+_STRUCT = {RegType.UINT16: "H", RegType.INT16: "h", RegType.UINT32: "I", RegType.INT32: "i"}
+_STRUCT |= {RegType.FLOAT32: "f", RegType.BOOL: "H"}
+
+
+class EncodeError(ValueError):
+    """A value that cannot be put on the wire for this point."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded value, its quality, and the raw wire value."""
+
+    value: Value
+    quality: Quality = Quality.GOOD
+    reason: str | None = None
+    raw: int | float | str | None = None
+
+
+def _swap_bytes(words: Sequence[int]) -> list[int]:
+    """Swap the two bytes of each 16-bit word."""
+    return [((w & 0xFF) << 8) | (w >> 8) for w in words]
+
+
+def words_to_bytes(words: Sequence[int], mb: ModbusMap) -> bytes:
+    """Return the big-endian byte string the words encode, honouring byte and word order."""
+    ordered = list(words)
+    if mb.byte_order is ByteOrder.LITTLE:
+        ordered = _swap_bytes(ordered)
+    if mb.word_order is WordOrder.LITTLE and mb.type is not RegType.STRING:
+        ordered.reverse()
+    return b"".join(w.to_bytes(2, "big") for w in ordered)
+
+
+def bytes_to_words(data: bytes, mb: ModbusMap) -> list[int]:
+    """Return the wire words for a big-endian byte string (inverse of words_to_bytes)."""
+    words = [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+    if mb.word_order is WordOrder.LITTLE and mb.type is not RegType.STRING:
+        words.reverse()
+    if mb.byte_order is ByteOrder.LITTLE:
+        words = _swap_bytes(words)
+    return words
+
+
+def _decimals(scale: float) -> int:
+    """Return how many decimals a scale gives (0.1 -> 1, 0.001 -> 3, 10 -> 0)."""
+    if scale >= 1:
+        return 0
+    return max(0, math.ceil(-math.log10(scale) - 1e-9))
+
+
+def decode(point: PointDef, words: Sequence[int]) -> Decoded:
+    """Decode a point's registers (or bits) into its value, with quality and reason."""
+    mb = point.modbus
+    if mb is None:
+        return Decoded(None, Quality.BAD, "no Modbus mapping")
+    if len(words) != mb.count:
+        return Decoded(None, Quality.BAD, f"expected {mb.count} registers, got {len(words)}")
+    if mb.table.is_bits:
+        return _typed(point, int(bool(words[0])))
+    if mb.type is RegType.STRING:
+        text = words_to_bytes(words, mb).split(b"\x00", 1)[0].decode("utf-8", "replace").strip()
+        return Decoded(text, raw=text)
+    if mb.bits is not None:
+        first, width = mb.bits
+        word = words[0] if mb.byte_order is ByteOrder.BIG else _swap_bytes(words)[0]
+        raw: int | float = (word >> first) & ((1 << width) - 1)
+    else:
+        (raw,) = struct.unpack(">" + _STRUCT[mb.type], words_to_bytes(words, mb))
+    if isinstance(raw, int) and raw in mb.sentinels:
+        return Decoded(None, Quality.BAD, f"charger reports no value (0x{raw & 0xFFFFFFFF:X})", raw)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return Decoded(None, Quality.BAD, f"charger reports no value ({raw})", raw)
+    return _typed(point, raw)
+
+
+def _typed(point: PointDef, raw: int | float) -> Decoded:
+    """Turn a raw number into the point's value type."""
+    mb = point.modbus
+    assert mb is not None
+    vt = point.value_type
+    if vt is ValueType.BOOL:
+        return Decoded(raw != 0, raw=raw)
+    if vt is ValueType.ENUM:
+        entry = point.enum_by_code(int(raw))
+        if entry is None:
+            return Decoded(None, Quality.BAD, f"unknown code {raw} for {point.name}", raw)
+        return Decoded(entry.label, raw=raw)
+    scaled = raw * mb.scale + mb.offset
+    if vt is ValueType.INT:
+        return Decoded(round(scaled), raw=raw)
+    if mb.type is RegType.FLOAT32:
+        return Decoded(float(f"{scaled:.7g}"), raw=raw)  # float32 carries ~7 digits
+    return Decoded(round(scaled, _decimals(mb.scale) + _decimals(abs(mb.offset) or 1)), raw=raw)
+
+
+def raw_value(point: PointDef, value: Value) -> int | float:
+    """Return the raw wire number for a value (before packing), raising EncodeError."""
+    mb = point.modbus
+    assert mb is not None
+    vt = point.value_type
+    if vt is ValueType.ACTION:
+        return mb.write_value if mb.write_value is not None else 1
+    if vt is ValueType.BOOL:
+        if isinstance(value, str):
+            entry = point.enum_by_label(value)
+            if entry is None:
+                raise EncodeError(f"{point.name}: '{value}' is not one of {point.labels}")
+            return entry.code
+        return int(bool(value))
+    if vt is ValueType.ENUM:
+        entry = point.enum_by_label(str(value)) if isinstance(value, str) else None
+        if entry is None and isinstance(value, int) and not isinstance(value, bool):
+            entry = point.enum_by_code(value)
+        if entry is None:
+            raise EncodeError(f"{point.name}: {value!r} is not one of {' / '.join(point.labels)}")
+        return entry.code
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EncodeError(f"{point.name}: {value!r} is not a number")
+    number = (float(value) - mb.offset) / mb.scale
+    if mb.type is RegType.FLOAT32:
+        return number
+    return round(number)
+
+
+def encode(point: PointDef, value: Value, current: Sequence[int] | None = None) -> list[int]:
+    """Encode a value into the point's registers (bits: [0|1]); `current` keeps other bit fields."""
+    mb = point.modbus
+    if mb is None:
+        raise EncodeError(f"{point.name} has no Modbus mapping")
+    if mb.table.is_bits:
+        return [int(bool(raw_value(point, value)))]
+    if mb.type is RegType.STRING:
+        data = str(value).encode("utf-8")
+        if len(data) > 2 * mb.count:
+            raise EncodeError(f"{point.name}: '{value}' is longer than {2 * mb.count} bytes")
+        return bytes_to_words(data.ljust(2 * mb.count, b"\x00"), mb)
+    raw = raw_value(point, value)
+    if mb.bits is not None:
+        first, width = mb.bits
+        if not 0 <= int(raw) < (1 << width):
+            raise EncodeError(f"{point.name}: {raw} does not fit {width} bits")
+        base = current[0] if current else 0
+        if mb.byte_order is ByteOrder.LITTLE:
+            base = _swap_bytes([base])[0]
+        mask = ((1 << width) - 1) << first
+        word = (base & ~mask) | (int(raw) << first)
+        return [word] if mb.byte_order is ByteOrder.BIG else _swap_bytes([word])
+    if mb.type is not RegType.FLOAT32:
+        low, high = _INT_LIMITS[mb.type]
+        if not low <= raw <= high:
+            raise EncodeError(f"{point.name}: {value} is {raw} on the wire, outside {mb.type}")
+    return bytes_to_words(struct.pack(">" + _STRUCT[mb.type], raw), mb)
