@@ -282,7 +282,12 @@ class ModbusFace:
                 _placeholder_device(), framer=framer, address=(self.host, self.port), **common
             )
         self._server.context = cast(Any, self.datastore)
-        await self._server.serve_forever(background=True)
+        try:
+            await self._server.serve_forever(background=True)
+        except RuntimeError as exc:  # pymodbus's way of saying "bind failed"
+            self._server = None
+            where = self.serial[0] if self.framing == "rtu" else f"{self.host}:{self.port}"
+            raise OSError(f"{where}: address in use or not available") from exc
         if self.framing == "rtu":
             return 0
         transport = self._server.transport

@@ -24,7 +24,7 @@ from ocpp.v16.enums import (
     UnlockStatus,
 )
 
-from evgui.simulators.ocpp_link import IDENTITY, OcppChargePointFace, utc_now
+from evgui.simulators.ocpp_link import IDENTITY, OcppChargePointFace, meter_samples, utc_now
 from evgui.simulators.session import NOMINAL_V, SessionChange
 
 SUPPORTED_MEASURANDS = (
@@ -306,46 +306,19 @@ class Ocpp16Face(OcppChargePointFace):
         await cp.call(call.Heartbeat())
 
     def sampled_values(self) -> list[dt16.SampledValue]:
-        """Return the configured measurands as 1.6 sampled values."""
-        s = self.session
+        """Return the configured measurands as 1.6 sampled values (values are strings)."""
         wanted = set(self.configuration["MeterValuesSampledData"][0].split(","))
-        out: list[dt16.SampledValue] = []
-
-        def add(
-            measurand: str,
-            value: float,
-            unit: str | None,
-            phase: str | None = None,
-            *,
-            location: str | None = None,
-            fmt: str = "{:.1f}",
-        ) -> None:
-            if measurand in wanted:
-                out.append(
-                    dt16.SampledValue(
-                        value=fmt.format(value),
-                        context="Sample.Periodic",
-                        measurand=measurand,
-                        phase=phase,
-                        unit=unit,
-                        location=location,
-                    )
-                )
-
-        add("Energy.Active.Import.Register", s.meter_wh, "Wh", fmt="{:.0f}")
-        add("Power.Active.Import", s.power_kw() * 1000.0, "W")
-        for n in range(s.phases):
-            suffix = "-N" if self.voltage_phases == "L1-N" else ""
-            add("Voltage", s.voltage_v[n], "V", f"L{n + 1}{suffix}")
-        for n in range(s.phases):
-            add("Current.Import", s.current_a[n], "A", f"L{n + 1}", fmt="{:.2f}")
-        add("Current.Offered", s.offered_a(), "A")
-        add("Temperature", s.temperature_c, "Celsius", location="Body")
-        add("Frequency", s.frequency_hz, None, fmt="{:.2f}")
-        add("Power.Factor", s.power_factor, None, fmt="{:.3f}")
-        if s.vehicle is not None:
-            add("SoC", s.vehicle.soc * 100.0, "Percent", location="EV", fmt="{:.0f}")
-        return out
+        return [
+            dt16.SampledValue(
+                value=f"{x.value:.{x.decimals}f}",
+                context="Sample.Periodic",
+                measurand=x.measurand,
+                phase=x.phase,
+                unit=x.unit,
+                location=x.location,
+            )
+            for x in meter_samples(self.session, wanted, self.voltage_phases)
+        ]
 
     async def send_meter_values(self, cp: Any) -> None:
         """Send one MeterValues with every configured measurand."""

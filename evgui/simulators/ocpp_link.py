@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
@@ -30,6 +30,41 @@ IDENTITY = {
     "serial": "SIM-0001",
     "firmware": f"evgui-sim {__version__}",
 }
+
+
+class Sample(NamedTuple):
+    """One measurand of a meter reading, before the OCPP version formats it."""
+
+    measurand: str
+    value: float
+    unit: str | None
+    phase: str | None = None
+    location: str | None = None
+    decimals: int = 1
+
+
+def meter_samples(
+    session: ChargerSession, wanted: set[str], voltage_phases: str = "L1-N"
+) -> list[Sample]:
+    """Return the session's measurands that are wanted (OCPP measurand names)."""
+    s = session
+    suffix = "-N" if voltage_phases == "L1-N" else ""
+    samples = [
+        Sample("Energy.Active.Import.Register", s.meter_wh, "Wh", decimals=0),
+        Sample("Power.Active.Import", s.power_kw() * 1000.0, "W"),
+        *(Sample("Voltage", s.voltage_v[n], "V", f"L{n + 1}{suffix}") for n in range(s.phases)),
+        *(
+            Sample("Current.Import", s.current_a[n], "A", f"L{n + 1}", decimals=2)
+            for n in range(s.phases)
+        ),
+        Sample("Current.Offered", s.offered_a(), "A"),
+        Sample("Temperature", s.temperature_c, "Celsius", location="Body"),
+        Sample("Frequency", s.frequency_hz, None, decimals=2),
+        Sample("Power.Factor", s.power_factor, None, decimals=3),
+    ]
+    if s.vehicle is not None:
+        samples.append(Sample("SoC", s.vehicle.soc * 100.0, "Percent", location="EV", decimals=0))
+    return [x for x in samples if x.measurand in wanted]
 
 
 def utc_now() -> str:
@@ -206,7 +241,9 @@ class OcppChargePointFace:
             except (TimeoutError, WebSocketException):
                 raise
             except Exception as exc:  # a rejected call must not end the link
-                self.on_event(f"{change.kind} not delivered: {type(exc).__name__}: {exc}")
+                self.on_event(
+                    f"{change.kind} not delivered: {type(exc).__name__}: {str(exc)[:200]}"
+                )
 
     async def fault_delay(self) -> None:
         """Apply the injected answer delay."""
