@@ -14,6 +14,7 @@ class ModbusFaults:
     exception_code: int = 0  # answer every request with this Modbus exception
     silent: bool = False  # read requests, answer nothing
     unimplemented: set[int] = field(default_factory=set)  # register addresses that do not exist
+    ignore_writes: bool = False  # acknowledge writes but keep the old value (read-back mismatch)
     requests: int = 0  # requests seen (for drop_every)
 
 
@@ -34,6 +35,8 @@ class FaultPlan:
     ocpp: OcppFaults = field(default_factory=OcppFaults)
 
     def clear(self) -> None:
-        """Remove every fault."""
-        self.modbus = ModbusFaults()
-        self.ocpp = OcppFaults()
+        """Remove every fault, in place (the faces hold these objects)."""
+        for target, fresh in ((self.modbus, ModbusFaults()), (self.ocpp, OcppFaults())):
+            for name in fresh.__dataclass_fields__:
+                if name != "requests":
+                    setattr(target, name, getattr(fresh, name))

@@ -200,6 +200,8 @@ class ChargerDatastore:
         ]
         if not commands and not (table.is_bits and shared_actions):
             return ExcCodes.ILLEGAL_VALUE  # e.g. 5 written to a register whose actions take 0 / 1
+        if self.faults.ignore_writes:
+            return None
         for point, value in commands:
             self.session.command(sim_key(point), value)
         return None

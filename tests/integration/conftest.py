@@ -33,17 +33,41 @@ async def loop_hygiene():
 
 
 @pytest.fixture
-async def sim_factory():
+async def teardown():
+    """Collect async closers (stop, close) and await them after the test, newest first."""
+    closers: list = []
+    yield closers.append
+    for close in reversed(closers):
+        await close()
+
+
+@pytest.fixture
+async def sim_factory(teardown):
     """Start simulated chargers on loopback (port 0); stop them after the test."""
-    started: list[SimulatedCharger] = []
 
     async def start(**overrides) -> SimulatedCharger:
         config = SimConfig(modbus_host="127.0.0.1", modbus_port=0, seed=1, **overrides)
         charger = SimulatedCharger(config)
         await charger.start()
-        started.append(charger)
+        teardown(charger.stop)
         return charger
 
-    yield start
-    for charger in started:
-        await charger.stop()
+    return start
+
+
+@pytest.fixture
+async def serve_profile(teardown):
+    """Serve any profile (e.g. a test profile) from a fresh session on loopback port 0."""
+    from evgui.simulators.faults import ModbusFaults
+    from evgui.simulators.modbus_face import ChargerDatastore, ModbusFace
+    from evgui.simulators.session import ChargerSession
+
+    async def start(profile, session=None, faults=None, unit_ids=(1,), framing="tcp", **kw):
+        session = session or ChargerSession(seed=1)
+        store = ChargerDatastore(profile, session, faults or ModbusFaults(), unit_ids)
+        face = ModbusFace(store, port=0, framing=framing, **kw)
+        await face.start()
+        teardown(face.stop)
+        return face
+
+    return start

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from evgui.core.points import ByteOrder, ModbusMap, PointDef, RegType, ValueType, WordOrder
 from evgui.core.reading import Quality, Value
@@ -29,8 +29,7 @@ class EncodeError(ValueError):
     """A value that cannot be put on the wire for this point."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """A decoded value, its quality, and the raw wire value."""
 
     value: Value
@@ -71,49 +70,108 @@ def _decimals(scale: float) -> int:
     return max(0, math.ceil(-math.log10(scale) - 1e-9))
 
 
+Decoder = Callable[[Sequence[int]], Decoded]
+_DECODERS: dict[int, tuple[PointDef, Decoder]] = {}
+
+
 def decode(point: PointDef, words: Sequence[int]) -> Decoded:
     """Decode a point's registers (or bits) into its value, with quality and reason."""
+    entry = _DECODERS.get(id(point))
+    if entry is None or entry[0] is not point:  # compiled once per point, then reused
+        entry = _DECODERS[id(point)] = (point, _compile_decoder(point))
+    return entry[1](words)
+
+
+def _compile_decoder(point: PointDef) -> Decoder:
+    """Return a decoder with the point's format, order and scale worked out in advance."""
     mb = point.modbus
     if mb is None:
-        return Decoded(None, Quality.BAD, "no Modbus mapping")
-    if len(words) != mb.count:
-        return Decoded(None, Quality.BAD, f"expected {mb.count} registers, got {len(words)}")
+        return lambda _words: Decoded(None, Quality.BAD, "no Modbus mapping")
+    count = mb.count
+    typed = _typed_converter(point)
+
+    def wrong_length(words: Sequence[int]) -> Decoded:
+        return Decoded(None, Quality.BAD, f"expected {count} registers, got {len(words)}")
+
     if mb.table.is_bits:
-        return _typed(point, int(bool(words[0])))
+
+        def bit(words: Sequence[int]) -> Decoded:
+            return typed(int(bool(words[0]))) if len(words) == count else wrong_length(words)
+
+        return bit
     if mb.type is RegType.STRING:
-        text = words_to_bytes(words, mb).split(b"\x00", 1)[0].decode("utf-8", "replace").strip()
-        return Decoded(text, raw=text)
+
+        def text(words: Sequence[int]) -> Decoded:
+            if len(words) != count:
+                return wrong_length(words)
+            raw = words_to_bytes(words, mb).split(b"\x00", 1)[0].decode("utf-8", "replace").strip()
+            return Decoded(raw, raw=raw)
+
+        return text
+    sentinels = frozenset(mb.sentinels)
+    little_bytes = mb.byte_order is ByteOrder.LITTLE
     if mb.bits is not None:
-        first, width = mb.bits
-        word = words[0] if mb.byte_order is ByteOrder.BIG else _swap_bytes(words)[0]
-        raw: int | float = (word >> first) & ((1 << width) - 1)
+        first, mask = mb.bits[0], (1 << mb.bits[1]) - 1
+
+        def unpack(words: Sequence[int]) -> int | float:
+            word = words[0]
+            if little_bytes:
+                word = ((word & 0xFF) << 8) | (word >> 8)
+            return (word >> first) & mask
+
+    elif count == 1 and not little_bytes:
+        signed = mb.type is RegType.INT16
+
+        def unpack(words: Sequence[int]) -> int | float:
+            word = words[0]
+            return word - 0x10000 if signed and word & 0x8000 else word
+
     else:
-        (raw,) = struct.unpack(">" + _STRUCT[mb.type], words_to_bytes(words, mb))
-    if isinstance(raw, int) and raw in mb.sentinels:
-        return Decoded(None, Quality.BAD, f"charger reports no value (0x{raw & 0xFFFFFFFF:X})", raw)
-    if isinstance(raw, float) and not math.isfinite(raw):
-        return Decoded(None, Quality.BAD, f"charger reports no value ({raw})", raw)
-    return _typed(point, raw)
+        packer = struct.Struct(">" + _STRUCT[mb.type])
+
+        def unpack(words: Sequence[int]) -> int | float:
+            value: int | float = packer.unpack(words_to_bytes(words, mb))[0]
+            return value
+
+    def registers(words: Sequence[int]) -> Decoded:
+        if len(words) != count:
+            return wrong_length(words)
+        raw = unpack(words)
+        if raw in sentinels and isinstance(raw, int):
+            why = f"charger reports no value (0x{raw & 0xFFFFFFFF:X})"
+            return Decoded(None, Quality.BAD, why, raw)
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return Decoded(None, Quality.BAD, f"charger reports no value ({raw})", raw)
+        return typed(raw)
+
+    return registers
 
 
-def _typed(point: PointDef, raw: int | float) -> Decoded:
-    """Turn a raw number into the point's value type."""
+def _typed_converter(point: PointDef) -> Callable[[int | float], Decoded]:
+    """Return the raw-number -> value conversion for a point's value type."""
     mb = point.modbus
     assert mb is not None
     vt = point.value_type
     if vt is ValueType.BOOL:
-        return Decoded(raw != 0, raw=raw)
+        return lambda raw: Decoded(raw != 0, raw=raw)
     if vt is ValueType.ENUM:
-        entry = point.enum_by_code(int(raw))
-        if entry is None:
-            return Decoded(None, Quality.BAD, f"unknown code {raw} for {point.name}", raw)
-        return Decoded(entry.label, raw=raw)
-    scaled = raw * mb.scale + mb.offset
+        labels = {e.code: e.label for e in point.enum}
+        name = point.name
+
+        def label(raw: int | float) -> Decoded:
+            text = labels.get(int(raw))
+            if text is None:
+                return Decoded(None, Quality.BAD, f"unknown code {raw} for {name}", raw)
+            return Decoded(text, raw=raw)
+
+        return label
+    scale, offset = mb.scale, mb.offset
     if vt is ValueType.INT:
-        return Decoded(round(scaled), raw=raw)
+        return lambda raw: Decoded(round(raw * scale + offset), raw=raw)
     if mb.type is RegType.FLOAT32:
-        return Decoded(float(f"{scaled:.7g}"), raw=raw)  # float32 carries ~7 digits
-    return Decoded(round(scaled, _decimals(mb.scale) + _decimals(abs(mb.offset) or 1)), raw=raw)
+        return lambda raw: Decoded(float(f"{raw * scale + offset:.7g}"), raw=raw)  # ~7 digits
+    digits = _decimals(scale) + _decimals(abs(offset) or 1)
+    return lambda raw: Decoded(round(raw * scale + offset, digits), raw=raw)
 
 
 def raw_value(point: PointDef, value: Value) -> int | float:
