@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from evgui import __version__
-from evgui.cli import catalogue_cmds, modbus_cmds, sim_cmd
+from evgui.cli import catalogue_cmds, modbus_cmds, ocpp_cmds, sim_cmd
 
-SUBCOMMAND_MODULES = (catalogue_cmds, sim_cmd, modbus_cmds)
+SUBCOMMAND_MODULES = (catalogue_cmds, sim_cmd, modbus_cmds, ocpp_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

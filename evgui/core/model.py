@@ -260,6 +260,10 @@ class ChargerModel:
             entry = self.catalogue["iec_state"].enum_by_label(iec_label)
             if entry is not None:
                 device_state, iec = entry.vehicle_state, entry.iec
+        power = _float(v["active_power"])
+        status, power_reading = self._merged.get("ocpp_status"), self._merged.get("active_power")
+        if status is not None and power_reading is not None and power_reading.ts < status.ts:
+            power = None  # measured before the status changed: it cannot contradict the status
         verdict = vehicle_state(
             StateInputs(
                 device_state=device_state,
@@ -267,7 +271,7 @@ class ChargerModel:
                 ocpp_status=_str(v["ocpp_status"]),
                 cable_connected=_bool(v["cable_connected"]),
                 energy_kwh=_float(v["energy_delivered"]),
-                power_kw=_float(v["active_power"]),
+                power_kw=power,
                 charge_enable=_bool(v["charge_enable"]),
                 charger_status=_str(v["charger_status"]),
                 connector_status=_str(v["connector_status"]),

@@ -171,7 +171,7 @@ class SimChargePoint16(ChargePoint):
         return call_result.Reset(status=ResetStatus.accepted)
 
     @after(Action.reset)
-    async def after_reset(self, type: str, **_: Any) -> None:
+    def after_reset(self, type: str, **_: Any) -> None:
         """Stop any session and restart the link."""
         self.session.remote_stop("HardReset" if type == "Hard" else "SoftReset")
         self.face.request_reconnect()
@@ -193,7 +193,7 @@ class SimChargePoint16(ChargePoint):
         return call_result.TriggerMessage(status=TriggerMessageStatus.accepted)
 
     @after(Action.trigger_message)
-    async def after_trigger_message(self, requested_message: str, **_: Any) -> None:
+    def after_trigger_message(self, requested_message: str, **_: Any) -> None:
         """Send the triggered message (from a task: never call from inside @on)."""
         face = self.face
         senders = {
@@ -204,7 +204,7 @@ class SimChargePoint16(ChargePoint):
         }
         sender = senders.get(requested_message)
         if sender is not None:
-            await sender(self)
+            face.spawn(sender(self))
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:

@@ -155,7 +155,7 @@ class SimChargingStation201(ChargePoint):
         return call_result.Reset(status="Accepted")
 
     @after(Action.reset)
-    async def after_reset(self, type: str, **_: Any) -> None:
+    def after_reset(self, type: str, **_: Any) -> None:
         """Stop any session and restart the link."""
         self.session.remote_stop("HardReset" if type == "Immediate" else "SoftReset")
         self.face.request_reconnect()
@@ -176,7 +176,7 @@ class SimChargingStation201(ChargePoint):
         return call_result.TriggerMessage(status=status)
 
     @after(Action.trigger_message)
-    async def after_trigger_message(self, requested_message: str, **_: Any) -> None:
+    def after_trigger_message(self, requested_message: str, **_: Any) -> None:
         """Send the triggered message."""
         face = self.face
         senders = {
@@ -188,7 +188,7 @@ class SimChargingStation201(ChargePoint):
         }
         sender = senders.get(requested_message)
         if sender is not None:
-            await sender(self)
+            face.spawn(sender(self))
 
 
 class Ocpp201Face(OcppChargePointFace):

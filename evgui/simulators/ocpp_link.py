@@ -10,13 +10,14 @@ import base64
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
 
 from evgui import __version__
+from evgui.core.tasks import BackgroundTasks
 from evgui.simulators.faults import OcppFaults
 from evgui.simulators.session import ChargerSession, SessionChange
 
@@ -110,7 +111,7 @@ class OcppChargePointFace:
         self._ws: ClientConnection | None = None
         self._changes: asyncio.Queue[SessionChange] = asyncio.Queue(maxsize=1000)
         self._unsubscribe: Callable[[], None] | None = None
-        self._reconnect_now = asyncio.Event()
+        self._conn_tasks = BackgroundTasks(on_error=self.on_event)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -135,6 +136,14 @@ class OcppChargePointFace:
         """Close the websocket now (fault injection and Reset); the loop dials again."""
         if self._ws is not None:
             await self._ws.close(1012, "restart")
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run work for the current connection; it is cancelled when the connection ends.
+
+        The `ocpp` library starts `@after` coroutines with an untracked ensure_future, so they
+        outlive their connection; the faces' @after hooks are plain functions that call this.
+        """
+        self._conn_tasks.spawn(coro)
 
     def _queue_change(self, change: SessionChange) -> None:
         """Forward session changes to the sender task (dropped while offline)."""
@@ -197,6 +206,7 @@ class OcppChargePointFace:
             ]
             await reader
         finally:
+            await self._conn_tasks.cancel_all()
             for task in [*workers, reader]:
                 task.cancel()
             for task in [*workers, reader]:
@@ -205,13 +215,16 @@ class OcppChargePointFace:
 
     @staticmethod
     async def _race(reader: asyncio.Task[None], work: Awaitable[Any]) -> None:
-        """Await work, but give up when the connection's reader ends first."""
+        """Await work, but give up when the connection's reader ends first (or on cancel)."""
         job = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({reader, job}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait({reader, job}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not job.done():
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await job
         if job not in done:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await job
             await reader  # re-raise why the connection ended
         job.result()
 

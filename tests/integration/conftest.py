@@ -46,7 +46,8 @@ async def sim_factory(teardown):
     """Start simulated chargers on loopback (port 0); stop them after the test."""
 
     async def start(**overrides) -> SimulatedCharger:
-        config = SimConfig(modbus_host="127.0.0.1", modbus_port=0, seed=1, **overrides)
+        settings = {"modbus_host": "127.0.0.1", "modbus_port": 0, "seed": 1, **overrides}
+        config = SimConfig(**settings)
         charger = SimulatedCharger(config)
         await charger.start()
         teardown(charger.stop)
@@ -69,5 +70,33 @@ async def serve_profile(teardown):
         await face.start()
         teardown(face.stop)
         return face
+
+    return start
+
+
+@pytest.fixture
+async def central_factory(teardown):
+    """Start the console's OCPP service on 127.0.0.1, port 0; record every hub event."""
+    from evgui.core.dispatcher import CommandDispatcher
+    from evgui.core.events import EventHub
+    from evgui.devices.loader import get_profile
+    from evgui.transports.ocpp.registry import AdHocRegistry
+    from evgui.transports.ocpp.server import OcppServerConfig
+    from evgui.transports.ocpp.service import OcppService
+
+    async def start(known=(), passwords=None, **overrides):
+        hub = EventHub()
+        events: list = []
+        hub.subscribe(events.append)
+        config = OcppServerConfig(host="127.0.0.1", port=0, **overrides)
+        registry = AdHocRegistry(hub, get_profile("generic-l2"), list(known), passwords)
+        dispatcher = CommandDispatcher(hub, timeout_s=config.call_timeout_s + 5)
+        service = OcppService(config, registry, hub, dispatcher)
+        await service.start()
+        teardown(service.stop)
+        service.events = events
+        service.registry = registry
+        service.url = f"ws://127.0.0.1:{service.central.port}/ocpp"
+        return service
 
     return start

@@ -187,3 +187,11 @@ def test_a_failing_listener_does_not_break_the_model(model, events):
     model.apply([r("active_power", 1.0)])
     assert model.latest("active_power").value == 1.0
     assert any(isinstance(e, ReadingsEvent) for e in events)
+
+
+def test_power_older_than_the_ocpp_status_does_not_contradict_it(model):
+    model.apply([r("active_power", 0.0, Source.OCPP, ts=100.0)])
+    model.apply([r("ocpp_status", "Charging", Source.OCPP, ts=101.0)])
+    assert model.latest("state").raw == 3  # the zero was measured before charging began
+    model.apply([r("active_power", 0.0, Source.OCPP, ts=102.0)])
+    assert model.latest("state").raw == 6  # a fresh zero: ready, not charging
