@@ -198,7 +198,16 @@ async def cmd_write(args: argparse.Namespace) -> int:
     link = ModbusLink(config)
     dispatcher = CommandDispatcher(hub, timeout_s=args.timeout)
     dispatcher.register(
-        "cli", profile.catalogue, ModbusCommandExecutor("cli", link, config.unit_id, hub)
+        "cli",
+        profile.catalogue,
+        ModbusCommandExecutor(
+            "cli",
+            link,
+            config.unit_id,
+            hub,
+            catalogue=profile.catalogue,
+            write_multiple=profile.modbus.write_multiple,  # type: ignore[union-attr]
+        ),
     )
     try:
         result = await dispatcher.submit(Command("cli", point.id, args.value))

@@ -102,8 +102,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         raise ValueError("--modbus-exception must be a Modbus exception code 1..11")
     if args.soc is not None and not 0 <= args.soc < 1:
         raise ValueError("--soc must be within 0..1")
-    if args.unit_id is not None and not 1 <= args.unit_id <= 247:
-        raise ValueError("--unit-id must be within 1..247")
+    if args.unit_id is not None and not 1 <= args.unit_id <= 255:
+        raise ValueError("--unit-id must be within 1..255 (1..247 on a serial bus)")
     host: str | None = None
     port = 0
     if args.modbus != "off":

@@ -62,6 +62,9 @@ class RegType(StrEnum):
     UINT32 = "uint32"
     INT32 = "int32"
     FLOAT32 = "float32"
+    UINT64 = "uint64"
+    INT64 = "int64"
+    FLOAT64 = "float64"
     STRING = "string"
 
     @property
@@ -74,8 +77,21 @@ class RegType(StrEnum):
             RegType.UINT32: 2,
             RegType.INT32: 2,
             RegType.FLOAT32: 2,
+            RegType.UINT64: 4,
+            RegType.INT64: 4,
+            RegType.FLOAT64: 4,
             RegType.STRING: 0,
         }[self]
+
+    @property
+    def is_float(self) -> bool:
+        """Return True for IEEE-754 types."""
+        return self in (RegType.FLOAT32, RegType.FLOAT64)
+
+    @property
+    def is_unsigned(self) -> bool:
+        """Return True for the unsigned integer types (bit fields live in these)."""
+        return self in (RegType.UINT16, RegType.UINT32, RegType.UINT64)
 
 
 class WordOrder(StrEnum):
@@ -108,6 +124,7 @@ class EnumValue:
     label: str
     iec: str | None = None
     vehicle_state: int | None = None
+    iec_alias: tuple[str, ...] = ()  # other pilot states this code also covers (simulator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +140,11 @@ class ModbusMap:
     byte_order: ByteOrder = ByteOrder.BIG
     scale: float = 1.0
     offset: float = 0.0
-    bits: tuple[int, int] | None = None  # (first bit, bit count) inside a 16-bit register
+    bits: tuple[int, int] | None = None  # (first bit, bit count) inside the unsigned value
     unit_id: int | None = None  # None: the link's unit id
     sentinels: tuple[int, ...] = ()  # raw values meaning "no value"
     write_value: int | None = None  # an action writes this constant
+    verify_with: str | None = None  # read back another point after writing (write-only registers)
     vendor_number: str | None = None  # the vendor's own register number, for display
 
     @property

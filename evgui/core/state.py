@@ -148,16 +148,23 @@ def _from_seed_statuses(i: StateInputs) -> StateVerdict | None:
     return None
 
 
+def _unless_unplugged(verdict: StateVerdict, i: StateInputs) -> StateVerdict:
+    """Yield a "waiting" code that also means "nothing plugged" (KEBA 1) to a known cable state."""
+    if verdict.state == WAITING and i.cable_connected is False:
+        return StateVerdict(UNPLUGGED, verdict.rule + ", but no cable -> 1")
+    return verdict
+
+
 def vehicle_state(i: StateInputs, *, e_while_idle: bool = False) -> StateVerdict | None:
     """Return the vehicle state 1..6 from the evidence, or None when nothing is known."""
     if i.device_state is not None and i.device_state in VEHICLE_STATE_LABELS:
         state = i.device_state
         if state in (FINISHED, READY):  # a device's "ready" cannot tell 4 from 6: energy can
             state = _ready_or_finished(i, e_while_idle)
-        return StateVerdict(state, f"device state code -> {state}")
+        return _unless_unplugged(StateVerdict(state, f"device state code -> {state}"), i)
     if i.iec is not None and i.iec in IEC_RULES:
         state = IEC_RULES[i.iec](i, e_while_idle)
-        return StateVerdict(state, f"IEC {i.iec} -> {state}")
+        return _unless_unplugged(StateVerdict(state, f"IEC {i.iec} -> {state}"), i)
     if i.ocpp_status is not None and i.ocpp_status in OCPP_RULES:
         state = OCPP_RULES[i.ocpp_status](i, e_while_idle)
         return StateVerdict(state, f"OCPP {i.ocpp_status} -> {state}")

@@ -168,13 +168,17 @@ def _parse_enum(r: _Reader) -> tuple[EnumValue, ...]:
         label = er.get("label", str, None, required=True)
         iec = er.get("iec", str, None)
         state = er.get("state", int, None)
+        alias = er.get("iec_alias", list, [])
         er.finish()
+        for letter in alias:
+            if letter not in IEC_LETTERS:
+                er.error("iec_alias", f"'{letter}' is not an IEC 61851 state")
         if iec is not None and iec not in IEC_LETTERS:
             er.error("iec", f"'{iec}' is not an IEC 61851 state ({', '.join(IEC_LETTERS)})")
         if state is not None and not 1 <= state <= 6:
             er.error("state", f"vehicle state {state} is outside 1..6")
         if code is not None and label is not None:
-            entries.append(EnumValue(code, label, iec, state))
+            entries.append(EnumValue(code, label, iec, state, tuple(alias)))
     codes = [e.code for e in entries]
     labels = [e.label.upper() for e in entries]
     if len(set(codes)) != len(codes):
@@ -202,6 +206,7 @@ def _parse_modbus_map(
     unit_id = r.get("unit_id", int, None)
     sentinels_raw = r.get("sentinels", list, [])
     write_value = r.get("write_value", int, None)
+    verify_with = r.get("verify_with", str, None)
     vendor_number = r.get("number", (str, int), None)
     r.finish()
     if table is None or address is None or reg_type is None:
@@ -223,20 +228,21 @@ def _parse_modbus_map(
         r.error("type", f"a {table.value} holds one bit: type must be 'bool', not '{reg_type}'")
     if not 0 <= address <= 65535 or address + words > 65536:
         r.error("address", f"{address} (+{words}) is outside the Modbus range 0..65535")
-    if unit_id is not None and not 0 <= unit_id <= 247:
-        r.error("unit_id", f"{unit_id} is outside 0..247")
+    if unit_id is not None and not 0 <= unit_id <= 255:
+        r.error("unit_id", f"{unit_id} is outside 0..255")
     bits: tuple[int, int] | None = None
     if bits_raw is not None:
+        width = 16 * words
         if (
             len(bits_raw) != 2
             or not all(isinstance(b, int) and not isinstance(b, bool) for b in bits_raw)
             or bits_raw[1] < 1
             or bits_raw[0] < 0
-            or bits_raw[0] + bits_raw[1] > 16
+            or bits_raw[0] + bits_raw[1] > width
         ):
-            r.error("bits", "expected [first_bit, bit_count] inside one 16-bit register")
-        elif words != 1 or table.is_bits:
-            r.error("bits", "bit fields only exist inside a single 16-bit register")
+            r.error("bits", f"expected [first_bit, bit_count] inside the {width}-bit value")
+        elif table.is_bits or not reg_type.is_unsigned:
+            r.error("bits", f"bit fields live in unsigned registers, not in a {reg_type.value}")
         else:
             bits = (bits_raw[0], bits_raw[1])
     sentinels: list[int] = []
@@ -269,6 +275,7 @@ def _parse_modbus_map(
         sentinels=tuple(sentinels),
         write_value=1 if value_type is ValueType.ACTION and write_value is None else write_value,
         vendor_number=str(vendor_number) if vendor_number is not None else None,
+        verify_with=verify_with,
     )
 
 
@@ -349,9 +356,9 @@ def _parse_point(r: _Reader, modbus: ModbusSettings) -> PointDef | None:
         mr
         and modbus_map
         and modbus_map.type is RegType.STRING
-        and value_type is not ValueType.STRING
+        and value_type not in (ValueType.STRING, ValueType.ENUM)
     ):
-        mr.error("type", "a string register needs a point of type 'string'")
+        mr.error("type", "a string register needs a point of type 'string' or 'enum'")
     if derived and (modbus_map or orr):
         r.error("derived", "a derived point is computed, it has no protocol mapping")
     return PointDef(
@@ -462,6 +469,7 @@ def _parse_settings(root: _Reader) -> tuple[ModbusSettings | None, OcppSettings 
             event_poll_s=mr.get("event_poll_s", float, 5.0),
             timeout_s=mr.get("timeout_s", float, 2.0),
             keepalive=tuple(keepalive),
+            write_multiple=mr.get("write_multiple", bool, False),
         )
         mr.finish()
         if not 1 <= modbus.max_block <= 125:
@@ -527,6 +535,7 @@ def parse_profile(data: dict[str, Any], file: str, path: Path | None = None) -> 
     description = head.get("description", str, "")
     confidence = head.get("confidence", str, "spec")
     disagreements = tuple(head.get("disagreements", list, []))
+    derive = head.get("derive", list, [])
     head.finish()
     modbus, ocpp = _parse_settings(root)
     points: list[PointDef] = []
@@ -538,6 +547,12 @@ def parse_profile(data: dict[str, Any], file: str, path: Path | None = None) -> 
         if point is not None:
             points.append(point)
     root.finish()
+    shared = {p.id: p for p in _shared_derived_points()}
+    for name in derive:
+        if name not in shared:
+            head.error("derive", f"no shared derived point '{name}' (known: {', '.join(shared)})")
+        elif all(p.id != name for p in points):
+            points.append(shared[name])
     _check_catalogue(points, file, issues, modbus)
     if issues:
         raise ProfileError(issues)
@@ -575,15 +590,38 @@ def _check_catalogue(
             seen[name] = point.id
     _check_overlaps(points, file, issues)
     by_id = {p.id: p for p in points}
-    for index, ka in enumerate(modbus.keepalive if modbus else ()):
-        target = by_id.get(ka.point_id)
-        where = f"modbus.keepalive[{index}].point"
+    for point in points:
+        target = point.modbus.verify_with if point.modbus else None
         if target is None:
+            continue
+        other = by_id.get(target)
+        if other is None or other.modbus is None or other.modbus.access is Access.WRITE:
+            issues.append(
+                ProfileIssue(file, point.id, "modbus.verify_with", f"no readable point '{target}'")
+            )
+    for index, ka in enumerate(modbus.keepalive if modbus else ()):
+        refreshed = by_id.get(ka.point_id)
+        where = f"modbus.keepalive[{index}].point"
+        if refreshed is None:
             issues.append(ProfileIssue(file, None, where, f"no point '{ka.point_id}'"))
-        elif target.kind is not PointKind.COMMAND or target.modbus is None:
+        elif refreshed.kind is not PointKind.COMMAND or refreshed.modbus is None:
             issues.append(
                 ProfileIssue(file, ka.point_id, where, "must be a writable Modbus command")
             )
+
+
+@cache
+def _shared_derived_points() -> tuple[PointDef, ...]:
+    """Return the derived points of profiles/common/derived.toml (state, cable_state)."""
+    path = resource_path("profiles", "common", "derived.toml")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    issues: list[ProfileIssue] = []
+    points = [
+        _parse_point(_Reader(item, path.name, issues), ModbusSettings()) for item in data["points"]
+    ]
+    if issues:
+        raise ProfileError(issues)
+    return tuple(p for p in points if p is not None)
 
 
 def load_profile(path: Path) -> Profile:

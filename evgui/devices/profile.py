@@ -73,6 +73,7 @@ class ModbusSettings:
     event_poll_s: float = 5.0
     timeout_s: float = 2.0
     keepalive: tuple[KeepAlive, ...] = ()
+    write_multiple: bool = False  # the charger only takes function 16 (and 15), never 6 / 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from evgui.core.commands import CommandError, validate_value
-from evgui.core.points import PointDef, PointKind, Table, ValueType
+from evgui.core.points import Access, PointDef, PointKind, Table, ValueType
 from evgui.devices.profile import Profile
 from evgui.simulators.faults import ModbusFaults
 from evgui.simulators.session import ChargerSession
@@ -45,9 +45,26 @@ class _Slot:
     writers: tuple[PointDef, ...]
 
 
+SlotKey = tuple[int, Table, int]  # (unit id, table, address)
+
+
 def sim_key(point: PointDef) -> str:
     """Return the session quantity a point shows (the generic ids, or a profile's binding)."""
-    return point.sim or point.id
+    return (point.sim or point.id).partition("=")[0]
+
+
+def sim_command(point: PointDef, value: Any) -> tuple[str, Any]:
+    """Return the session command for a write: `sim = "charge_enable=false"` fixes the value."""
+    key, sep, literal = (point.sim or point.id).partition("=")
+    if not sep:
+        return key, value
+    words = {"true": True, "false": False, "none": None}
+    if literal.lower() in words:
+        return key, words[literal.lower()]
+    try:
+        return key, float(literal)
+    except ValueError:
+        return key, literal
 
 
 class ChargerDatastore:
@@ -63,73 +80,104 @@ class ChargerDatastore:
         self.profile = profile
         self.session = session
         self.faults = faults
-        self.unit_ids = tuple(unit_ids)
-        self._slots: dict[tuple[Table, int], _Slot] = {}
-        self._reserved: set[tuple[Table, int]] = set()
+        self.base_units = tuple(unit_ids)
+        extra = {
+            p.modbus.unit_id for p in profile.points if p.modbus and p.modbus.unit_id is not None
+        }
+        self.unit_ids = tuple(dict.fromkeys([*unit_ids, *sorted(extra)]))
+        self._slots: dict[SlotKey, _Slot] = {}
+        self._reserved: set[SlotKey] = set()
         self._build_map()
 
     # -------------------------------------------------------------- the map
 
+    def _units_of(self, point: PointDef) -> tuple[int, ...]:
+        """Return the unit ids a point is served on (its own, or every base unit id)."""
+        mb = point.modbus
+        assert mb is not None
+        return (mb.unit_id,) if mb.unit_id is not None else self.base_units
+
     def _build_map(self) -> None:
-        """Index every mapped register, then mark near gaps as reserved (readable as 0)."""
-        readers: dict[tuple[Table, int], list[PointDef]] = {}
-        writers: dict[tuple[Table, int], list[PointDef]] = {}
+        """Index every mapped register per unit id, then mark near gaps as reserved (read as 0)."""
+        readers: dict[SlotKey, list[PointDef]] = {}
+        writers: dict[SlotKey, list[PointDef]] = {}
         for point in self.profile.points:
             mb = point.modbus
             if mb is None:
                 continue
-            for address in range(mb.address, mb.end):
-                key = (mb.table, address)
-                if point.kind is PointKind.COMMAND:
-                    writers.setdefault(key, []).append(point)
-                if point.value_type is not ValueType.ACTION:
-                    readers.setdefault(key, []).append(point)
-                elif key not in readers:
-                    readers.setdefault(key, [])
+            readable = point.value_type is not ValueType.ACTION and mb.access is not Access.WRITE
+            for unit in self._units_of(point):
+                for address in range(mb.address, mb.end):
+                    key = (unit, mb.table, address)
+                    if point.kind is PointKind.COMMAND:
+                        writers.setdefault(key, []).append(point)
+                    if readable:
+                        readers.setdefault(key, []).append(point)
         for key in readers.keys() | writers.keys():
             self._slots[key] = _Slot(tuple(readers.get(key, ())), tuple(writers.get(key, ())))
-        for table in Table:
-            mapped = sorted(a for t, a in self._slots if t is table)
-            for low, high in itertools.pairwise(mapped):
+        groups: dict[tuple[int, Table], list[int]] = {}
+        for unit, table, address in self._slots:
+            if self._slots[(unit, table, address)].readers:
+                groups.setdefault((unit, table), []).append(address)
+        for (unit, table), addresses in groups.items():
+            for low, high in itertools.pairwise(sorted(addresses)):
                 if 1 < high - low <= RESERVED_GAP:
-                    self._reserved.update((table, a) for a in range(low + 1, high))
+                    self._reserved.update((unit, table, a) for a in range(low + 1, high))
 
-    def _readable(self, table: Table, address: int) -> bool:
+    def _readable(self, unit: int, table: Table, address: int) -> bool:
         if address in self.faults.unimplemented and not table.is_bits:
             return False
-        return (table, address) in self._slots or (table, address) in self._reserved
+        slot = self._slots.get((unit, table, address))
+        return (slot is not None and bool(slot.readers)) or (unit, table, address) in self._reserved
 
-    def word(self, table: Table, address: int, values: dict[str, Any]) -> int:
-        """Return the current value of one register or bit."""
-        slot = self._slots.get((table, address))
-        if slot is None:
-            return 0
-        word = 0
-        for point in slot.readers:
-            mb = point.modbus
-            assert mb is not None
-            value = values.get(sim_key(point))
-            if value is None:
-                continue
-            try:
-                words = encode(point, self._wire_value(point, value), [word])
-            except EncodeError as exc:
-                log.debug("cannot encode %s=%r: %s", point.id, value, exc)
-                continue
-            word = words[address - mb.address]
-        return word
+    def image(self, unit: int, table: Table, addresses: range) -> list[int]:
+        """Return the current words (or bits) of an address range, encoded from the session."""
+        values = self.session.values()
+        words: dict[int, int] = {}
+        done: set[str] = set()
+        for address in addresses:
+            slot = self._slots.get((unit, table, address))
+            for point in slot.readers if slot else ():
+                if point.id in done:
+                    continue
+                done.add(point.id)
+                value = values.get(sim_key(point))
+                if value is None:
+                    continue
+                mb = point.modbus
+                assert mb is not None
+                span = range(mb.address, mb.end)
+                current = [words.get(a, 0) for a in span]
+                try:
+                    encoded = encode(point, self._wire_value(point, value, values), current)
+                except EncodeError as exc:
+                    log.debug("cannot encode %s=%r: %s", point.id, value, exc)
+                    continue
+                words.update(zip(span, encoded, strict=True))
+        return [words.get(a, 0) for a in addresses]
 
-    def _wire_value(self, point: PointDef, value: Any) -> Any:
+    def _wire_value(self, point: PointDef, value: Any, values: dict[str, Any]) -> Any:
         """Translate the session's generic value into this profile's vocabulary."""
-        if point.value_type is ValueType.ENUM and isinstance(value, str):
-            if point.enum_by_label(value) is not None:
-                return value
-            for entry in point.enum:  # a device state code: match by IEC letter, then letter only
-                if entry.iec == value:
-                    return entry.label
-            for entry in point.enum:
-                if entry.iec and entry.iec[0] == value[0]:
-                    return entry.label
+        if point.value_type is not ValueType.ENUM or not isinstance(value, str):
+            return value
+        if point.enum_by_label(value) is not None:
+            return value
+        state = values.get("vehicle_state")
+        ranked = sorted(
+            point.enum,
+            key=lambda e: (
+                not (e.iec == value and e.vehicle_state == state),  # B2 after energy: finished
+                not (e.iec == value and e.vehicle_state is None),
+                e.iec != value,
+                value not in e.iec_alias,
+            ),
+        )
+        best = ranked[0] if ranked else None
+        if best is not None and (best.iec == value or value in best.iec_alias):
+            return best.label
+        for entry in point.enum:  # a device that only knows the letter (B for B1 and B2)
+            if entry.iec is not None and entry.iec == value[0]:
+                return entry.label
         return value
 
     # ------------------------------------------------------ pymodbus datastore API
@@ -153,10 +201,12 @@ class ChargerDatastore:
             return fault
         if not 1 <= count <= _MAX_READ[table]:
             return ExcCodes.ILLEGAL_VALUE
-        if not all(self._readable(table, a) for a in range(address, address + count)):
+        echo = func_code in _WRITE_TABLE  # write-only registers echo what was written
+        if not echo and not all(
+            self._readable(device_id, table, a) for a in range(address, address + count)
+        ):
             return ExcCodes.ILLEGAL_ADDRESS
-        values = self.session.values()
-        words = [self.word(table, a, values) for a in range(address, address + count)]
+        words = self.image(device_id, table, range(address, address + count))
         if table.is_bits:
             return [bool(w) for w in words]
         return words
@@ -172,18 +222,17 @@ class ChargerDatastore:
         if fault := await self._fault():
             return fault
         addresses = range(address, address + len(values))
-        slots = [self._slots.get((table, a)) for a in addresses]
+        slots = [self._slots.get((device_id, table, a)) for a in addresses]
         if any(slot is None or not slot.writers for slot in slots):
             return ExcCodes.ILLEGAL_ADDRESS  # unknown or read-only register
         written = {a: int(v) for a, v in zip(addresses, values, strict=True)}
-        current = self.session.values()
         commands: list[tuple[PointDef, Any]] = []
         for point in {w.id: w for s in slots if s for w in s.writers}.values():
             mb = point.modbus
             assert mb is not None
-            words = [
-                written.get(a, self.word(table, a, current)) for a in range(mb.address, mb.end)
-            ]
+            span = range(mb.address, mb.end)
+            current = self.image(device_id, table, span)
+            words = [written.get(a, c) for a, c in zip(span, current, strict=True)]
             if point.value_type is ValueType.ACTION:
                 if words[0] == mb.write_value or (table.is_bits and mb.write_value and words[0]):
                     commands.append((point, None))
@@ -195,15 +244,17 @@ class ChargerDatastore:
                 commands.append((point, validate_value(point, decoded.value)))
             except CommandError:
                 return ExcCodes.ILLEGAL_VALUE
-        shared_actions = [
-            p for s in slots if s for p in s.writers if p.value_type is ValueType.ACTION
-        ]
-        if not commands and not (table.is_bits and shared_actions):
+        shared = [p for s in slots if s for p in s.writers if p.value_type is ValueType.ACTION]
+        if not commands and not (table.is_bits and shared):
             return ExcCodes.ILLEGAL_VALUE  # e.g. 5 written to a register whose actions take 0 / 1
         if self.faults.ignore_writes:
             return None
         for point, value in commands:
-            self.session.command(sim_key(point), value)
+            key, given = sim_command(point, value)
+            try:
+                self.session.command(key, given)
+            except KeyError:
+                log.debug("the simulator does not act on %s", key)
         return None
 
     # ------------------------------------------------------------------ faults

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from evgui.core.state import StateInputs, vehicle_state
+
 MIN_OFFER_A = 6.0  # IEC 61851-1: below 6 A the charger may not offer PWM charging
 NOMINAL_V = 230.0
 AMBIENT_C = 22.0
@@ -459,4 +461,16 @@ class ChargerSession:
             "offered_current": self.offered_a(),
             "soc": (self.vehicle.soc * 100.0) if self.vehicle else 0.0,
             "phases": self.phases,
+            "vehicle_state": self._vehicle_state(),
         }
+
+    def _vehicle_state(self) -> int | None:
+        """Return the Jeedom vehicle state 1..6 the pilot state means (for device state codes)."""
+        verdict = vehicle_state(
+            StateInputs(
+                iec=self.iec_state(),
+                energy_kwh=self.session_energy_kwh,
+                cable_connected=self.plugged,
+            )
+        )
+        return verdict.state if verdict else None

@@ -76,7 +76,8 @@ async def test_probe_unreachable_port():
 @pytest.mark.parametrize(
     ("url", "message"),
     [("http://x", "must start with tcp://"), ("tcp://", "has no host"),
-     ("tcp://h:1?unit=300", "unit id 300 is outside 0..247"), ("rtu://x?parity=Q", "parity 'Q'"),
+     ("tcp://h:1?unit=300", "unit id 300 is outside 0..255"), ("rtu://x?unit=250", "outside 0..247"),
+     ("rtu://x?parity=Q", "parity 'Q'"),
      ("tcp://h:1?speed=3", "unknown option(s) speed")],
 )  # fmt: skip
 async def test_bad_urls_are_explained(url, message):

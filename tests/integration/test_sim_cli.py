@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import sys
@@ -81,3 +82,25 @@ async def test_port_in_use_is_a_clear_error():
         await blocker.wait_closed()
     assert proc.returncode == 2
     assert f"cannot serve Modbus on 127.0.0.1:{port}" in err.decode()
+
+
+async def test_sim_serves_a_vendor_profile_and_probe_reads_it():
+    proc, port, _ = await _start_sim(
+        "--profile", "keba-p30", "--scenario", "charge", "--speed", "20"
+    )
+    try:
+        await asyncio.sleep(1.0)
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "evgui", "probe", f"tcp://127.0.0.1:{port}?unit=255",
+            "--profile", "keba-p30", "--json",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(probe.communicate(), 30)
+    finally:
+        code, _out, _err = await _stop(proc)
+    assert probe.returncode == 0, err.decode()
+    points = {p["id"]: p for p in json.loads(out)["points"]}
+    assert points["iec_state"]["value"] == "CHARGING"
+    assert points["active_power"]["value"] > 15
+    assert points["cable_connected"]["value"] is True
+    assert code == 0

@@ -165,7 +165,7 @@ BROKEN = [
     ("missing id", _set("points.0.id", _DELETE), "#0", "id", "is required"),
     ("address out of range", _set("points.0.modbus.address", 65535), "p", "modbus.address", "outside"),
     ("coil with a register type", _set("points.1.modbus", {"table": "coil", "address": 0, "type": "uint16"}), "limit", "modbus.type", "one bit"),
-    ("bad bit field", _set("points.0.modbus", {"table": "holding", "address": 0, "type": "uint16", "bits": [8, 12]}), "p", "modbus.bits", "inside one 16-bit"),
+    ("bad bit field", _set("points.0.modbus", {"table": "holding", "address": 0, "type": "uint16", "bits": [8, 12]}), "p", "modbus.bits", "inside the 16-bit value"),
     ("wrong value type", _set("points.0.range", "0-22"), "p", "range", "expected a list"),
     ("keepalive on a measure", _set("modbus.keepalive", [{"point": "p", "interval_s": 10}]), "p", "modbus.keepalive[0].point", "writable Modbus command"),
 ]  # fmt: skip

@@ -107,6 +107,12 @@ def test_seed_status_fallback(inputs, expected):
     assert verdict.state == expected, verdict.rule
 
 
+@pytest.mark.parametrize(("cable", "expected"), [(False, 1), (True, 2), (None, 2)])
+def test_waiting_code_yields_to_a_known_unplugged_cable(cable, expected):
+    assert vehicle_state(StateInputs(iec="B1", cable_connected=cable)).state == expected
+    assert vehicle_state(StateInputs(device_state=2, cable_connected=cable)).state == expected
+
+
 def test_nothing_known_gives_no_state():
     assert vehicle_state(StateInputs()) is None
 

@@ -19,10 +19,13 @@ _INT_LIMITS = {
     RegType.INT16: (-0x8000, 0x7FFF),
     RegType.UINT32: (0, 0xFFFF_FFFF),
     RegType.INT32: (-0x8000_0000, 0x7FFF_FFFF),
+    RegType.UINT64: (0, 2**64 - 1),
+    RegType.INT64: (-(2**63), 2**63 - 1),
     RegType.BOOL: (0, 0xFFFF),
 }
 _STRUCT = {RegType.UINT16: "H", RegType.INT16: "h", RegType.UINT32: "I", RegType.INT32: "i"}
-_STRUCT |= {RegType.FLOAT32: "f", RegType.BOOL: "H"}
+_STRUCT |= {RegType.UINT64: "Q", RegType.INT64: "q", RegType.FLOAT32: "f", RegType.FLOAT64: "d"}
+_STRUCT |= {RegType.BOOL: "H"}
 
 
 class EncodeError(ValueError):
@@ -100,26 +103,25 @@ def _compile_decoder(point: PointDef) -> Decoder:
 
         return bit
     if mb.type is RegType.STRING:
+        labels = {e.label.upper(): e.label for e in point.enum}
 
         def text(words: Sequence[int]) -> Decoded:
             if len(words) != count:
                 return wrong_length(words)
             raw = words_to_bytes(words, mb).split(b"\x00", 1)[0].decode("utf-8", "replace").strip()
+            if point.value_type is ValueType.ENUM:  # a state sent as text, e.g. "C2"
+                label = labels.get(raw.upper())
+                if label is None:
+                    return Decoded(
+                        None, Quality.BAD, f"unknown state {raw!r} for {point.name}", raw
+                    )
+                return Decoded(label, raw=raw)
             return Decoded(raw, raw=raw)
 
         return text
     sentinels = frozenset(mb.sentinels)
     little_bytes = mb.byte_order is ByteOrder.LITTLE
-    if mb.bits is not None:
-        first, mask = mb.bits[0], (1 << mb.bits[1]) - 1
-
-        def unpack(words: Sequence[int]) -> int | float:
-            word = words[0]
-            if little_bytes:
-                word = ((word & 0xFF) << 8) | (word >> 8)
-            return (word >> first) & mask
-
-    elif count == 1 and not little_bytes:
+    if count == 1 and not little_bytes:
         signed = mb.type is RegType.INT16
 
         def unpack(words: Sequence[int]) -> int | float:
@@ -133,12 +135,18 @@ def _compile_decoder(point: PointDef) -> Decoder:
             value: int | float = packer.unpack(words_to_bytes(words, mb))[0]
             return value
 
+    if mb.bits is not None:
+        first, mask, whole = mb.bits[0], (1 << mb.bits[1]) - 1, unpack
+
+        def unpack(words: Sequence[int]) -> int | float:
+            return (int(whole(words)) >> first) & mask
+
     def registers(words: Sequence[int]) -> Decoded:
         if len(words) != count:
             return wrong_length(words)
         raw = unpack(words)
         if raw in sentinels and isinstance(raw, int):
-            why = f"charger reports no value (0x{raw & 0xFFFFFFFF:X})"
+            why = f"charger reports no value (0x{raw & ((1 << 16 * count) - 1):X})"
             return Decoded(None, Quality.BAD, why, raw)
         if isinstance(raw, float) and not math.isfinite(raw):
             return Decoded(None, Quality.BAD, f"charger reports no value ({raw})", raw)
@@ -170,6 +178,8 @@ def _typed_converter(point: PointDef) -> Callable[[int | float], Decoded]:
         return lambda raw: Decoded(round(raw * scale + offset), raw=raw)
     if mb.type is RegType.FLOAT32:
         return lambda raw: Decoded(float(f"{raw * scale + offset:.7g}"), raw=raw)  # ~7 digits
+    if mb.type is RegType.FLOAT64:
+        return lambda raw: Decoded(float(f"{raw * scale + offset:.15g}"), raw=raw)
     digits = _decimals(scale) + _decimals(abs(offset) or 1)
     return lambda raw: Decoded(round(raw * scale + offset, digits), raw=raw)
 
@@ -198,7 +208,7 @@ def raw_value(point: PointDef, value: Value) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EncodeError(f"{point.name}: {value!r} is not a number")
     number = (float(value) - mb.offset) / mb.scale
-    if mb.type is RegType.FLOAT32:
+    if mb.type.is_float:
         return number
     return round(number)
 
@@ -220,13 +230,12 @@ def encode(point: PointDef, value: Value, current: Sequence[int] | None = None) 
         first, width = mb.bits
         if not 0 <= int(raw) < (1 << width):
             raise EncodeError(f"{point.name}: {raw} does not fit {width} bits")
-        base = current[0] if current else 0
-        if mb.byte_order is ByteOrder.LITTLE:
-            base = _swap_bytes([base])[0]
+        base = 0
+        if current is not None and len(current) == mb.count:
+            (base,) = struct.unpack(">" + _STRUCT[mb.type], words_to_bytes(current, mb))
         mask = ((1 << width) - 1) << first
-        word = (base & ~mask) | (int(raw) << first)
-        return [word] if mb.byte_order is ByteOrder.BIG else _swap_bytes([word])
-    if mb.type is not RegType.FLOAT32:
+        raw = (int(base) & ~mask) | (int(raw) << first)
+    if not mb.type.is_float:
         low, high = _INT_LIMITS[mb.type]
         if not low <= raw <= high:
             raise EncodeError(f"{point.name}: {value} is {raw} on the wire, outside {mb.type}")

@@ -230,13 +230,20 @@ class ModbusLink:
         return await self._request(3, unit, 0, 1, None)
 
     async def write(
-        self, table: Table, address: int, values: Sequence[int], unit: int
+        self,
+        table: Table,
+        address: int,
+        values: Sequence[int],
+        unit: int,
+        *,
+        multiple: bool = False,
     ) -> ModbusResult:
-        """Write registers or coils (single or multiple function as needed)."""
+        """Write registers or coils; `multiple` forces function 15/16 for chargers that need it."""
+        single = len(values) == 1 and not multiple
         if table is Table.COIL:
-            function = 5 if len(values) == 1 else 15
+            function = 5 if single else 15
         elif table is Table.HOLDING:
-            function = 6 if len(values) == 1 else 16
+            function = 6 if single else 16
         else:
             raise ValueError(f"a {table.value} table cannot be written")
         return await self._request(function, unit, address, len(values), list(values))

@@ -11,7 +11,7 @@ from typing import Any
 
 from evgui.core.events import EventHub, Level, LinkState, TrafficEvent
 from evgui.core.model import ChargerModel
-from evgui.core.points import PointDef
+from evgui.core.points import PointDef, ValueType
 from evgui.core.reading import Quality, Reading, Source
 from evgui.devices.profile import KeepAlive, ModbusSettings, Profile
 from evgui.transports.modbus.codec import EncodeError, decode, encode
@@ -237,7 +237,7 @@ class ModbusPoller:
             value = ka.value if ka.value is not None else self.last_written.get(point.id)
             if value is None:
                 value = self.model.value(point.id)
-            if value is None:
+            if value is None and point.value_type is not ValueType.ACTION:  # a lifebit needs none
                 self._warn_once(ka, "no value known yet to refresh")
                 continue
             try:
@@ -247,7 +247,9 @@ class ModbusPoller:
                 continue
             mb = point.modbus
             unit = mb.unit_id if mb.unit_id is not None else self.unit_id
-            result = await self.link.write(mb.table, mb.address, words, unit)
+            result = await self.link.write(
+                mb.table, mb.address, words, unit, multiple=self.settings.write_multiple
+            )
             self.model.hub.publish(
                 traffic_event(self.model.charger_id, result, mb.table.value, {point.id: value})
             )

@@ -74,7 +74,8 @@ def parse_link_url(url: str, *, default_port: int = 502, default_unit: int = 1) 
         raise LinkUrlError(
             f"unknown option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
-    unit = _int(query.get("unit", str(default_unit)), "unit id", 0, 247)
+    # RS-485 addresses stop at 247; over TCP the unit id is one byte and many wallboxes use 255.
+    unit = _int(query.get("unit", str(default_unit)), "unit id", 0, 247 if scheme == "rtu" else 255)
     timeout = 1.0
     if "timeout" in query:
         try:

@@ -9,7 +9,7 @@ from typing import Any
 from evgui.core.commands import CommandStatus
 from evgui.core.dispatcher import Outcome
 from evgui.core.events import EventHub, LinkState
-from evgui.core.points import Access, PointDef, ValueType
+from evgui.core.points import Access, Catalogue, PointDef, ValueType
 from evgui.transports.modbus.codec import EncodeError, decode, encode
 from evgui.transports.modbus.link import ModbusLink, ModbusResult
 from evgui.transports.modbus.poller import traffic_event
@@ -41,12 +41,17 @@ class ModbusCommandExecutor:
         unit_id: int,
         hub: EventHub | None = None,
         last_written: dict[str, Any] | None = None,
+        *,
+        catalogue: Catalogue | None = None,
+        write_multiple: bool = False,
     ) -> None:
         self.charger_id = charger_id
         self.link = link
         self.unit_id = unit_id
         self.hub = hub
         self.last_written = last_written if last_written is not None else {}
+        self.catalogue = catalogue
+        self.write_multiple = write_multiple
 
     def supports(self, point: PointDef) -> bool:
         """Return True for command points mapped to a writable register or coil."""
@@ -94,21 +99,26 @@ class ModbusCommandExecutor:
             words = encode(point, value, current)
         except EncodeError as exc:
             return Outcome(CommandStatus.INVALID, str(exc))
-        result = await self.link.write(mb.table, mb.address, words, self._unit(point))
+        result = await self.link.write(
+            mb.table, mb.address, words, self._unit(point), multiple=self.write_multiple
+        )
         self._log(result, point, value)
         if not result.ok:
             return _failed(result, "write")
         self.last_written[point.id] = value
-        if point.value_type is ValueType.ACTION or mb.access is Access.WRITE:
+        check = point
+        if mb.verify_with and self.catalogue is not None:  # written here, read back there
+            check = self.catalogue.get(mb.verify_with) or point
+        elif point.value_type is ValueType.ACTION or mb.access is Access.WRITE:
             return Outcome(CommandStatus.ACCEPTED, f"written ({result.rtt_ms:.0f} ms)")
         got: Any = None
         for delay in (VERIFY_DELAY_S, VERIFY_RETRY_S):
             await asyncio.sleep(delay)
-            back = await self._read_words(point)
-            self._log(back, point, None)
+            back = await self._read_words(check)
+            self._log(back, check, None)
             if not back.ok:
                 return _failed(back, "read-back")
-            got = decode(point, back.words).value
+            got = decode(check, back.words).value
             if same_value(point, value, got):
                 return Outcome(
                     CommandStatus.ACCEPTED, f"written and read back ({result.rtt_ms:.0f} ms)"
