@@ -11,6 +11,28 @@ from typing import Any
 
 import pytest
 
+LEAK_GRACE_S = 2.0
+
+
+async def check_loop_hygiene() -> Any:
+    """Fail a test that leaves unhandled loop exceptions or pending tasks behind (a fixture)."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    before = set(asyncio.all_tasks())
+    yield
+    me = asyncio.current_task()
+    deadline = loop.time() + LEAK_GRACE_S
+    while True:
+        pending = [t for t in asyncio.all_tasks() - before if t is not me and not t.done()]
+        if not pending or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    loop.set_exception_handler(previous)
+    assert not pending, f"tasks left running: {[t.get_name() for t in pending]}"
+    assert not errors, f"unhandled loop errors: {[e.get('message') for e in errors]}"
+
 
 async def until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
     """Await until predicate() is truthy; fail the test with a message on timeout."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from evgui import __version__
 from evgui.cli import catalogue_cmds, modbus_cmds, ocpp_cmds, sim_cmd
+from evgui.cli.common import parse_host_port
 
 SUBCOMMAND_MODULES = (catalogue_cmds, sim_cmd, modbus_cmds, ocpp_cmds)
 
@@ -27,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the main window")
     parser.add_argument(
         "--quit-after", metavar="S", type=float, default=None, help="exit after S seconds"
+    )
+    parser.add_argument(
+        "--ocpp-listen",
+        metavar="HOST:PORT",
+        type=_listen,
+        default=None,
+        help="listen for chargers here for this run (default: the saved port on all addresses)",
     )
     parser.add_argument(
         "--self-test", action="store_true", help="check profiles, simulator, transports, UI"
@@ -53,8 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _listen(text: str) -> tuple[str, int]:
+    """Parse HOST:PORT for argparse (a bad one is a usage error, not a traceback)."""
+    try:
+        return parse_host_port(text, 9000)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _run_console(args: argparse.Namespace) -> int:
     """Start the desktop console (imported lazily: the headless commands never load Qt)."""
-    from evgui.cli.console import run_console
+    from evgui.app import run_console
 
     return run_console(args)

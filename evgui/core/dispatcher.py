@@ -72,6 +72,10 @@ class CommandDispatcher:
 
         return unregister
 
+    def forget(self, charger_id: str) -> None:
+        """Drop every route of a charger (it was removed, or its profile changed)."""
+        self._chargers.pop(charger_id, None)
+
     def capabilities(self, charger_id: str) -> dict[str, list[str]]:
         """Return, per command point, the routes that can carry it (the UI enables from this)."""
         entry = self._chargers.get(charger_id)
@@ -84,15 +88,20 @@ class CommandDispatcher:
                 caps[point.id] = routes
         return caps
 
-    def availability(self, charger_id: str, point_id: str) -> tuple[bool, str]:
-        """Return whether a command can be sent now, and if not, why (for tooltips)."""
+    def availability(
+        self, charger_id: str, point_id: str, via: str | None = None
+    ) -> tuple[bool, str]:
+        """Return whether a command can be sent now (over `via`, or any route), and why not."""
         entry = self._chargers.get(charger_id)
         point = entry.catalogue.get(point_id) if entry else None
         if entry is None or point is None:
             return False, "this charger has no such command"
-        routes = [e for e in entry.executors if e.supports(point)]
+        routes = [
+            e for e in entry.executors if e.supports(point) and (via is None or e.route == via)
+        ]
         if not routes:
-            return False, f"{point.name} is not available on this charger"
+            over = f" over {via.upper() if via == 'ocpp' else via}" if via else ""
+            return False, f"{point.name} is not available on this charger{over}"
         reasons = []
         for executor in routes:
             ok, why = executor.ready()

@@ -67,11 +67,31 @@ class RingSeries:
         )
 
     def window(self, t0: float, t1: float) -> tuple[FloatArray, NDArray[np.float32]]:
-        """Return the samples with t0 <= ts <= t1 (one sample either side kept for drawing)."""
-        ts, values = self.arrays()
-        lo = max(int(np.searchsorted(ts, t0, side="left")) - 1, 0)
-        hi = min(int(np.searchsorted(ts, t1, side="right")) + 1, ts.size)
-        return ts[lo:hi], values[lo:hi]
+        """Return the samples with t0 <= ts <= t1 (one sample either side kept for drawing).
+
+        Copies only the window, never the whole day: trends call this on every redraw.
+        """
+        lo = max(self._search(t0, "left") - 1, 0)
+        hi = min(self._search(t1, "right") + 1, self._count)
+        if hi <= lo:
+            return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.float32)
+        first = self._start + lo
+        if first + (hi - lo) <= self._ts.size:  # no wrap inside the window: one slice
+            return self._ts[first : first + hi - lo].copy(), self._values[
+                first : first + hi - lo
+            ].copy()
+        index = (first + np.arange(hi - lo)) % self._ts.size
+        return self._ts[index], self._values[index]
+
+    def _search(self, t: float, side: str) -> int:
+        """Return the logical (oldest = 0) insertion index of t among the timestamps."""
+        size = self._ts.size
+        head = min(self._count, size - self._start)
+        found = int(np.searchsorted(self._ts[self._start : self._start + head], t, side=side))  # type: ignore[call-overload]
+        if found < head:
+            return found
+        tail = self._count - head
+        return head + int(np.searchsorted(self._ts[:tail], t, side=side))  # type: ignore[call-overload]
 
     def last(self) -> tuple[float, float] | None:
         """Return the newest sample."""

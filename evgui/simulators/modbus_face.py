@@ -349,6 +349,11 @@ class ModbusFace:
             self.port = int(sockets[0].getsockname()[1])
         return self.port
 
+    @property
+    def running(self) -> bool:
+        """Return True while the server accepts requests."""
+        return self._server is not None
+
     async def stop(self) -> None:
         """Stop serving and close every client connection."""
         server, self._server = self._server, None

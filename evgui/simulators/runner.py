@@ -105,6 +105,14 @@ class SimulatedCharger:
         if cfg.clock:
             self._tick_task = asyncio.create_task(self._clock(), name="sim-clock")
 
+    def connect_ocpp(self, url: str) -> None:
+        """Start dialling a central system (when it was not known at construction)."""
+        if self.ocpp is not None:
+            raise RuntimeError("the OCPP face is already running")
+        self.config.ocpp_url = url
+        self.ocpp = self._make_ocpp_face()
+        self.ocpp.start()
+
     def _make_ocpp_face(self) -> OcppChargePointFace:
         """Return the OCPP face for the configured version."""
         cfg = self.config

@@ -179,10 +179,15 @@ class ChargerSession:
         return "Charging", "NoError"
 
     def cable_locked(self) -> bool:
-        """Return True while the cable is locked in the socket."""
-        if self.permanent_lock:
-            return True
-        return self.plugged and (self.transaction_active or self.connector_lock == "LOCK")
+        """Return True while a cable sits in the socket with the latch engaged.
+
+        The permanent lock keeps an inserted cable latched between sessions; with no cable in
+        the socket there is nothing to latch, which is Jeedom's cable_state 2 ("unlocked,
+        permanent lock on").
+        """
+        if not self.plugged:
+            return False
+        return self.permanent_lock or self.transaction_active or self.connector_lock == "LOCK"
 
     def power_kw(self) -> float:
         """Return the active power, the sum over phases of V x I x PF."""

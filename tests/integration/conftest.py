@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from evgui.simulators.runner import SimConfig, SimulatedCharger
+from tests.helpers import check_loop_hygiene
 
-LEAK_GRACE_S = 2.0
-
-
-@pytest.fixture(autouse=True)
-async def loop_hygiene():
-    """Fail a test that leaves unhandled loop exceptions or pending tasks behind."""
-    loop = asyncio.get_running_loop()
-    errors: list[dict] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, context: errors.append(context))
-    before = set(asyncio.all_tasks())
-    yield
-    me = asyncio.current_task()
-    deadline = loop.time() + LEAK_GRACE_S
-    while True:
-        pending = [t for t in asyncio.all_tasks() - before if t is not me and not t.done()]
-        if not pending or loop.time() > deadline:
-            break
-        await asyncio.sleep(0.05)
-    loop.set_exception_handler(previous)
-    assert not pending, f"tasks left running: {[t.get_name() for t in pending]}"
-    assert not errors, f"unhandled loop errors: {[e.get('message') for e in errors]}"
+loop_hygiene = pytest.fixture(autouse=True)(check_loop_hygiene)
 
 
 @pytest.fixture

@@ -65,3 +65,16 @@ def test_downsampling_short_series_is_identity():
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError, match="capacity"):
         RingSeries(0)
+
+
+def test_window_across_the_ring_wrap_matches_a_plain_slice():
+    ring = RingSeries(capacity=50)
+    for n in range(137):  # wraps several times: the oldest sample sits mid-buffer
+        ring.append(float(n), float(n) * 2)
+    ts, values = ring.arrays()
+    for t0, t1 in ((87.0, 136.0), (90.5, 120.2), (0.0, 95.0), (130.0, 1e9), (200.0, 300.0)):
+        lo = max(int(np.searchsorted(ts, t0, "left")) - 1, 0)
+        hi = min(int(np.searchsorted(ts, t1, "right")) + 1, ts.size)
+        got_t, got_v = ring.window(t0, t1)
+        assert got_t.tolist() == ts[lo:hi].tolist()
+        assert got_v.tolist() == values[lo:hi].tolist()

@@ -132,10 +132,13 @@ def test_rfid_accepted_rejected_and_counted():
 def test_lock_engaged_while_charging_and_permanent_lock():
     s = charging_session()
     assert s.cable_locked()
-    s.unplug()
-    assert not s.cable_locked()
     s.command("cable_lock", None)
-    assert s.cable_locked() and s.values()["cable_locked_permanently"] is True
+    s.remote_stop()
+    assert s.cable_locked() and not s.transaction_active  # permanent: latched between sessions
+    s.unplug()
+    assert not s.cable_locked() and s.values()["cable_locked_permanently"] is True  # nothing in
+    s.plug()
+    assert s.cable_locked()
     s.command("cable_unlock", None)
     assert not s.cable_locked()
 

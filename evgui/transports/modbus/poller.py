@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from evgui.core.events import EventHub, Level, LinkState, TrafficEvent
@@ -19,6 +19,16 @@ from evgui.transports.modbus.link import ModbusLink, ModbusResult, exception_tex
 from evgui.transports.modbus.planner import Block, PollPlan
 
 log = logging.getLogger(__name__)
+
+
+def decoded_reading(
+    point: PointDef, words: Sequence[int], now: float, received: float | None = None
+) -> Reading:
+    """Decode a point's words into a Modbus reading."""
+    d = decode(point, words)
+    return Reading(
+        point.id, d.value, point.unit, now, Source.MODBUS, d.quality, d.reason, d.raw, received
+    )
 
 
 def traffic_event(
@@ -102,23 +112,10 @@ class BlockReader:
         now = time.time()
         received = time.monotonic()
         if result.ok:
-            out = []
-            for point in block.points:
-                d = decode(point, block.words_of(point, result.words))
-                out.append(
-                    Reading(
-                        point.id,
-                        d.value,
-                        point.unit,
-                        now,
-                        Source.MODBUS,
-                        d.quality,
-                        d.reason,
-                        d.raw,
-                        received,
-                    )
-                )
-            return out
+            return [
+                decoded_reading(point, block.words_of(point, result.words), now, received)
+                for point in block.points
+            ]
         if result.exception_code is not None:  # the charger answered "no": say so per point
             return [
                 Reading(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from evgui.core.commands import CommandStatus
 from evgui.core.dispatcher import Outcome
 from evgui.core.events import EventHub, LinkState
 from evgui.core.points import Access, Catalogue, PointDef, ValueType
-from evgui.transports.modbus.codec import EncodeError, decode, encode
+from evgui.core.reading import Reading
+from evgui.transports.modbus.codec import EncodeError, encode
 from evgui.transports.modbus.link import ModbusLink, ModbusResult
-from evgui.transports.modbus.poller import traffic_event
+from evgui.transports.modbus.poller import decoded_reading, traffic_event
 
 VERIFY_DELAY_S = 0.05
 VERIFY_RETRY_S = 0.5
@@ -44,6 +47,7 @@ class ModbusCommandExecutor:
         *,
         catalogue: Catalogue | None = None,
         write_multiple: bool = False,
+        on_readback: Callable[[Reading], object] | None = None,
     ) -> None:
         self.charger_id = charger_id
         self.link = link
@@ -52,6 +56,7 @@ class ModbusCommandExecutor:
         self.last_written = last_written if last_written is not None else {}
         self.catalogue = catalogue
         self.write_multiple = write_multiple
+        self.on_readback = on_readback  # the charger's value right after a write, for the model
 
     def supports(self, point: PointDef) -> bool:
         """Return True for command points mapped to a writable register or coil."""
@@ -118,7 +123,10 @@ class ModbusCommandExecutor:
             self._log(back, check, None)
             if not back.ok:
                 return _failed(back, "read-back")
-            got = decode(check, back.words).value
+            reading = decoded_reading(check, back.words, time.time())
+            if self.on_readback is not None:
+                self.on_readback(reading)
+            got = reading.value
             if same_value(point, value, got):
                 return Outcome(
                     CommandStatus.ACCEPTED, f"written and read back ({result.rtt_ms:.0f} ms)"

@@ -206,7 +206,7 @@ class OcppCommandExecutor:
         dropped = sorted(set(wanted) - set(accepted))
         note = f"; refused: {', '.join(dropped)}" if dropped else ""
         self.central.hub.log(
-            self.cp_id,
+            station.model.charger_id,
             Level.INFO,
             f"meter setup: {len(accepted)} measurands every {interval} s{note}",
         )

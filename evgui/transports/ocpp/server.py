@@ -231,12 +231,22 @@ class CentralSystem:
             found = self.registry.lookup(cp_id)
             if found is None:
                 found = self.registry.adopt(cp_id)
-                self.hub.log(cp_id, Level.INFO, f"new charge point {cp_id!r} connected")
+                self.hub.log(
+                    found[0].charger_id, Level.INFO, f"new charge point {cp_id!r} connected"
+                )
             model, profile = found
             station = self.stations[cp_id] = StationState(cp_id, model, profile)
             model.set_source_period(Source.OCPP, float(self.config.meter_interval_s))
         station.version = version
         return station
+
+    async def forget(self, cp_id: str) -> None:
+        """Drop what is known of a charge point and close its connection (it will redial)."""
+        self.stations.pop(cp_id, None)
+        session = self.sessions.pop(cp_id, None)
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.ws.close(1012, "settings changed: reconnect")
 
     def connection(self, cp_id: str) -> CentralStation16 | CentralStation201 | None:
         """Return the live connection of a charge point."""
@@ -258,11 +268,14 @@ class CentralSystem:
         model = station.model
         if ws.subprotocol is None:
             self.hub.log(
-                cp_id, Level.WARNING, f"{cp_id} offered no OCPP subprotocol: accepted as OCPP 1.6"
+                model.charger_id,
+                Level.WARNING,
+                f"{cp_id} offered no OCPP subprotocol: accepted as OCPP 1.6",
             )
         old = self.sessions.get(cp_id)
         if old is not None:
-            self.hub.log(cp_id, Level.INFO, f"{cp_id} reconnected: the old connection is closed")
+            text = f"{cp_id} reconnected: the old connection is closed"
+            self.hub.log(model.charger_id, Level.INFO, text)
             with contextlib.suppress(Exception):
                 await old.ws.close(1000, "replaced by a new connection")
         cls = CentralStation201 if version == "2.0.1" else CentralStation16

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from evgui.core.dispatcher import CommandDispatcher
 from evgui.core.events import EventHub
 from evgui.transports.ocpp.executor import OcppCommandExecutor
@@ -21,6 +23,7 @@ class OcppService:
         self.central = CentralSystem(config, registry, hub)
         self.dispatcher = dispatcher
         self.executors: dict[str, OcppCommandExecutor] = {}
+        self._unregister: dict[str, Callable[[], None]] = {}
         self.central.on_boot.append(self._on_boot)
 
     async def start(self) -> int:
@@ -28,8 +31,21 @@ class OcppService:
         return await self.central.start()
 
     async def stop(self) -> None:
-        """Stop the central system."""
+        """Stop the central system and withdraw its command routes."""
         await self.central.stop()
+        for cp_id in list(self.executors):
+            self._release(cp_id)
+
+    async def forget(self, cp_id: str) -> None:
+        """Withdraw a charge point's route and state; a live connection is closed (it redials)."""
+        self._release(cp_id)
+        await self.central.forget(cp_id)
+
+    def _release(self, cp_id: str) -> None:
+        self.executors.pop(cp_id, None)
+        unregister = self._unregister.pop(cp_id, None)
+        if unregister is not None:
+            unregister()
 
     def executor(self, cp_id: str) -> OcppCommandExecutor:
         """Return the charger's OCPP route, registering it with the dispatcher once."""
@@ -43,7 +59,7 @@ class OcppService:
             )
             if catalogue is not None:
                 charger_id = station.model.charger_id if station else found[0].charger_id  # type: ignore[index]
-                self.dispatcher.register(charger_id, catalogue, executor)
+                self._unregister[cp_id] = self.dispatcher.register(charger_id, catalogue, executor)
         return executor
 
     def _on_boot(self, cp_id: str) -> None:
