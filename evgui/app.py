@@ -17,14 +17,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")  # before qasync / pyqtgraph pick a binding
 
-from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from evgui.core.config import ChargerConfig
 from evgui.core.events import EventHub, Level
 from evgui.fleet import Fleet
 from evgui.qt.bridge import QtBridge
-from evgui.resources import resource_path
+from evgui.qt.i18n import install_translator
 from evgui.simulators.runner import SimConfig, SimulatedCharger
 from evgui.storage.settings import load_settings, save_settings
 from evgui.ui.common import UiContext
@@ -147,28 +146,23 @@ class Console:
         return bool(window.grab().save(str(path), "PNG"))
 
     async def stop(self) -> None:
-        """Stop in order: UI tasks, bridge, simulator, fleet (servers, pollers, links)."""
+        """Stop in order: UI tasks, bridge, our clients and server (fleet), then the simulator."""
         await self.ctx.tasks.cancel_all()
         self.bridge.close()
+        if self.window is not None:
+            self.window.shutdown()  # deleted by Qt now, not by a garbage collection later
+            self.window = None
+        await self.fleet.stop()
         if self.sim is not None:
             await self.sim.stop()
-        await self.fleet.stop()
-
-
-def install_translator(app: QApplication) -> QTranslator | None:
-    """Load resources/translations/evgui_<locale>.qm when one exists for the user's language."""
-    translator = QTranslator(app)
-    folder = resource_path("translations")
-    if translator.load(QLocale.system(), "evgui", "_", str(folder)):
-        app.installTranslator(translator)
-        return translator
-    return None
+        await asyncio.sleep(0.01)  # let Qt run the deferred deletions
 
 
 def application() -> QApplication:
     """Return the QApplication (created once), named and with its icon."""
     existing = QApplication.instance()
-    if isinstance(existing, QApplication):
+    if isinstance(existing, QApplication):  # a host (a test harness) made one: make it ours
+        existing.setQuitOnLastWindowClosed(False)
         return existing
     app = QApplication(sys.argv[:1])
     app.setApplicationName("evgui")

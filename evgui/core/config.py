@@ -129,9 +129,8 @@ class ChargerConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChargerConfig:
-        """Read an entry, ignoring unknown keys (older or newer settings files)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Read an entry, ignoring unknown keys and values of the wrong type (edited files)."""
+        return cls(**_typed_fields(cls, data))
 
 
 @dataclass
@@ -162,9 +161,8 @@ class ServerSettings:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ServerSettings:
-        """Read settings, ignoring unknown keys."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Read settings, ignoring unknown keys and values of the wrong type."""
+        return cls(**_typed_fields(cls, data))
 
 
 @dataclass
@@ -188,13 +186,17 @@ class AppSettings:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AppSettings:
+    def from_json(cls, data: Any) -> AppSettings:
         """Read settings; a broken entry is dropped, never fatal."""
+        if not isinstance(data, dict):
+            return cls()
         chargers = []
-        for item in data.get("chargers", []):
-            if isinstance(item, dict) and "id" in item and "name" in item:
+        items = data.get("chargers")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and "name" in item:
                 chargers.append(ChargerConfig.from_json(item))
         server = data.get("server")
+        window = data.get("window")
         return cls(
             chargers=chargers,
             server=ServerSettings.from_json(server)
@@ -202,5 +204,28 @@ class AppSettings:
             else ServerSettings(),
             theme=str(data.get("theme", "system")),
             lock_style=str(data.get("lock_style", "color")),
-            window={k: str(v) for k, v in (data.get("window") or {}).items()},
+            window={k: str(v) for k, v in window.items()} if isinstance(window, dict) else {},
         )
+
+
+_CASTS: dict[str, type] = {"int": int, "str": str, "bool": bool}
+
+
+def _typed_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the known fields of data whose values have (or convert to) the declared type."""
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value, cast = data[f.name], _CASTS.get(str(f.type))
+        if cast is bool:
+            if isinstance(value, bool):
+                out[f.name] = value
+        elif cast is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                out[f.name] = value
+            elif isinstance(value, str) and value.strip().isdigit():
+                out[f.name] = int(value)
+        elif cast is str and isinstance(value, str | int | float) and not isinstance(value, bool):
+            out[f.name] = str(value)
+    return out

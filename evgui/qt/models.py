@@ -8,7 +8,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -19,15 +18,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from evgui.core.events import LogEvent, TrafficEvent
+from evgui.qt.i18n import QT_TR_NOOP, tr
 
 Index = QModelIndex | QPersistentModelIndex
 LOG_ROWS = 5000
 TRAFFIC_ROWS = 20000
-
-
-def tr(text: str) -> str:
-    """Translate a user-visible string."""
-    return QCoreApplication.translate("evgui", text)
 
 
 def clock(ts: float) -> str:
@@ -100,7 +95,7 @@ class RingTableModel(QAbstractTableModel):
 class LogTableModel(RingTableModel):
     """The event log: time, charger, level, text."""
 
-    headers = ("Time", "Charger", "Level", "Event")
+    headers = (QT_TR_NOOP("Time"), QT_TR_NOOP("Charger"), QT_TR_NOOP("Level"), QT_TR_NOOP("Event"))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Return a cell."""
@@ -127,7 +122,9 @@ class LogTableModel(RingTableModel):
 class TrafficTableModel(RingTableModel):
     """The protocol log: OCPP frames and Modbus transactions."""
 
-    headers = ("Time", "Charger", "Protocol", "Dir", "Action / function", "Summary", "RTT ms")
+    headers = (QT_TR_NOOP("Time"), QT_TR_NOOP("Charger"), QT_TR_NOOP("Protocol"),
+               QT_TR_NOOP("Dir"), QT_TR_NOOP("Action / function"), QT_TR_NOOP("Summary"),
+               QT_TR_NOOP("RTT ms"))  # fmt: skip
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Return a cell."""
@@ -188,7 +185,8 @@ class RowFilter(QSortFilterProxyModel):
 class FleetTableModel(QAbstractTableModel):
     """One row per charger: name, link states (Modbus, OCPP), vehicle state, power, alarms."""
 
-    headers = ("Charger", "Links", "State", "kW", "Alarms")
+    headers = (QT_TR_NOOP("Charger"), QT_TR_NOOP("Links"), QT_TR_NOOP("State"), QT_TR_NOOP("kW"),
+               QT_TR_NOOP("Alarms"))  # fmt: skip
 
     def __init__(
         self,

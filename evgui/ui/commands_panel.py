@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 from evgui.core.commands import Command, CommandStatus
 from evgui.core.events import CommandEvent
 from evgui.core.points import PointDef
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme
-from evgui.ui.common import Card, UiContext, ask, tr, value_text
+from evgui.ui.common import Card, UiContext, ask, value_text
 
 STATUS_LOOK = {  # status -> (symbol, colour token)
     "pending": ("…", "muted"),
@@ -99,29 +100,35 @@ class RowSpec:
 
 
 ROWS = (
-    RowSpec("Charge enable", "buttons", ("charge_enable",),
-            (("Enable", "charge_enable", True), ("Disable", "charge_enable", False)),
+    RowSpec(QT_TR_NOOP("Charge enable"), "buttons", ("charge_enable",),
+            ((QT_TR_NOOP("Enable"), "charge_enable", True),
+             (QT_TR_NOOP("Disable"), "charge_enable", False)),
             shows="charge_enable"),
-    RowSpec("Max current", "number", ("max_current_limit",), shows="max_current_limit"),
-    RowSpec("Charge mode", "choice", ("charge_mode",), shows="charge_mode"),
-    RowSpec("Connector lock", "buttons", ("connector_lock",),
-            (("Lock", "connector_lock", "LOCK"), ("Unlock", "connector_lock", "UNLOCK")),
+    RowSpec(QT_TR_NOOP("Max current"), "number", ("max_current_limit",),
+            shows="max_current_limit"),
+    RowSpec(QT_TR_NOOP("Charge mode"), "choice", ("charge_mode",), shows="charge_mode"),
+    RowSpec(QT_TR_NOOP("Connector lock"), "buttons", ("connector_lock",),
+            ((QT_TR_NOOP("Lock"), "connector_lock", "LOCK"),
+             (QT_TR_NOOP("Unlock"), "connector_lock", "UNLOCK")),
             shows="connector_lock"),
-    RowSpec("Load management", "buttons", ("load_management_enable",),
-            (("On", "load_management_enable", True), ("Off", "load_management_enable", False)),
+    RowSpec(QT_TR_NOOP("Load management"), "buttons", ("load_management_enable",),
+            ((QT_TR_NOOP("On"), "load_management_enable", True),
+             (QT_TR_NOOP("Off"), "load_management_enable", False)),
             shows="load_management_enable"),
-    RowSpec("Remote stop", "buttons", ("remote_stop",), (("Stop session…", "remote_stop", None),),
-            confirm="Stop the charging session now?", danger=True),
-    RowSpec("Permanent cable lock", "buttons", ("cable_lock", "cable_unlock"),
-            (("On", "cable_lock", None), ("Off", "cable_unlock", None)),
+    RowSpec(QT_TR_NOOP("Remote stop"), "buttons", ("remote_stop",),
+            ((QT_TR_NOOP("Stop session…"), "remote_stop", None),),
+            confirm=QT_TR_NOOP("Stop the charging session now?"), danger=True),
+    RowSpec(QT_TR_NOOP("Permanent cable lock"), "buttons", ("cable_lock", "cable_unlock"),
+            ((QT_TR_NOOP("On"), "cable_lock", None), (QT_TR_NOOP("Off"), "cable_unlock", None)),
             shows="cable_locked_permanently"),
 )  # fmt: skip
 OCPP_ROWS = (
-    RowSpec("Reset", "choice", ("reset",), via="ocpp", confirm="Restart the charger?", danger=True),
-    RowSpec("Unlock connector", "buttons", ("connector_lock",),
-            (("Unlock", "connector_lock", "UNLOCK"),), via="ocpp"),
-    RowSpec("Meter values", "buttons", ("trigger_meter_values",),
-            (("Trigger now", "trigger_meter_values", None),), via="ocpp"),
+    RowSpec(QT_TR_NOOP("Reset"), "choice", ("reset",), via="ocpp",
+            confirm=QT_TR_NOOP("Restart the charger?"), danger=True),
+    RowSpec(QT_TR_NOOP("Unlock connector"), "buttons", ("connector_lock",),
+            ((QT_TR_NOOP("Unlock"), "connector_lock", "UNLOCK"),), via="ocpp"),
+    RowSpec(QT_TR_NOOP("Meter values"), "buttons", ("trigger_meter_values",),
+            ((QT_TR_NOOP("Trigger now"), "trigger_meter_values", None),), via="ocpp"),
 )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from evgui.core.backend import ConsoleBackend
@@ -18,20 +18,16 @@ from evgui.core.points import PointDef
 from evgui.core.reading import Quality, Reading, Source
 from evgui.core.tasks import BackgroundTasks
 from evgui.qt.bridge import QtBridge, short_age
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme, palette, resolve, stylesheet
 
 SOURCE_NAMES = {
-    Source.MODBUS: "Modbus",
-    Source.OCPP: "OCPP",
-    Source.BACNET: "BACnet",
-    Source.SIMULATOR: "simulator",
-    Source.DERIVED: "derived",
+    Source.MODBUS: QT_TR_NOOP("Modbus"),
+    Source.OCPP: QT_TR_NOOP("OCPP"),
+    Source.BACNET: QT_TR_NOOP("BACnet"),
+    Source.SIMULATOR: QT_TR_NOOP("simulator"),
+    Source.DERIVED: QT_TR_NOOP("derived"),
 }
-
-
-def tr(text: str) -> str:
-    """Translate a user-visible string (context 'evgui')."""
-    return QCoreApplication.translate("evgui", text)
 
 
 class UiContext(QObject):

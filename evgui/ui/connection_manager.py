@@ -33,12 +33,14 @@ from evgui.core.config import (
     check_int,
     check_unit_id,
 )
-from evgui.ui.common import UiContext, ask, tr
+from evgui.qt.i18n import QT_TR_NOOP, tr
+from evgui.ui.common import UiContext, ask
 from evgui.ui.forms import Field, ServerForm, line_edit
 
 LINK_KINDS = (
-    ("none", "No Modbus (OCPP only)"), ("tcp", "Modbus TCP"), ("rtu", "Modbus RTU (RS-485)"),
-    ("rtu-tcp", "Modbus RTU over TCP (gateway)"),
+    ("none", QT_TR_NOOP("No Modbus (OCPP only)")), ("tcp", QT_TR_NOOP("Modbus TCP")),
+    ("rtu", QT_TR_NOOP("Modbus RTU (RS-485)")),
+    ("rtu-tcp", QT_TR_NOOP("Modbus RTU over TCP (gateway)")),
 )  # fmt: skip
 
 
@@ -79,7 +81,8 @@ class ChargerForm(QWidget):
         self.baud = QComboBox()
         self.baud.addItems([str(b) for b in BAUDS])
         self.parity = QComboBox()
-        for key, label in (("N", "None"), ("E", "Even"), ("O", "Odd")):
+        for key, label in (("N", QT_TR_NOOP("None")), ("E", QT_TR_NOOP("Even")),
+                           ("O", QT_TR_NOOP("Odd"))):  # fmt: skip
             self.parity.addItem(tr(label), key)
         self.stopbits = QComboBox()
         self.stopbits.addItems(["1", "2"])
@@ -446,8 +449,9 @@ class ConnectionManagerDialog(QDialog):
 
     async def _save(self, config: ChargerConfig) -> None:
         try:
-            if config.id in self.drafts:
+            if config.id in self.drafts:  # a new charger: its id comes from its final name
                 del self.drafts[config.id]
+                config = dataclasses.replace(config, id=self.ctx.backend.new_id(config.name))
                 await self.ctx.backend.add(config)
             else:
                 await self.ctx.backend.update(config)

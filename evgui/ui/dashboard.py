@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 from evgui.core.backend import ChargerView
 from evgui.core.points import PointDef
 from evgui.core.reading import Reading
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme
 from evgui.ui.commands_panel import CommandSender
-from evgui.ui.common import Card, UiContext, ask, tr
+from evgui.ui.common import Card, UiContext, ask
 from evgui.ui.gauge import GaugeWidget
 from evgui.ui.indicators import (
     CableLockWidget,
@@ -37,14 +38,15 @@ GAUGES = (
 TILES = (  # (point id, title): Jeedom voltage_1..3 / current_1..3, then session figures
     ("output_voltage", "V1"), ("voltage_2", "V2"), ("voltage_3", "V3"),
     ("output_current", "I1"), ("current_2", "I2"), ("current_3", "I3"),
-    ("energy_delivered", "Energy (session)"), ("charge_session_duration", "Session duration"),
-    ("rfid_read_count", "RFID reads"),
+    ("energy_delivered", QT_TR_NOOP("Energy (session)")),
+    ("charge_session_duration", QT_TR_NOOP("Session duration")),
+    ("rfid_read_count", QT_TR_NOOP("RFID reads")),
 )  # fmt: skip
 INDICATORS = (  # the seed's 8 states
-    ("charger_status", "Charger"), ("connector_status", "Connector"),
-    ("session_status", "Session"), ("rfid_auth_status", "RFID auth"),
-    ("fault_code", "Fault code"), ("ocpp_connection", "OCPP connection"),
-    ("cable_connected", "Cable"), ("ground_fault", "Ground fault"),
+    ("charger_status", QT_TR_NOOP("Charger")), ("connector_status", QT_TR_NOOP("Connector")),
+    ("session_status", QT_TR_NOOP("Session")), ("rfid_auth_status", QT_TR_NOOP("RFID auth")),
+    ("fault_code", QT_TR_NOOP("Fault code")), ("ocpp_connection", QT_TR_NOOP("OCPP connection")),
+    ("cable_connected", QT_TR_NOOP("Cable")), ("ground_fault", QT_TR_NOOP("Ground fault")),
 )  # fmt: skip
 LINK_LOOK = {  # link state -> colour token
     "online": "ok", "degraded": "warn", "connecting": "info", "offline": "alarm",
@@ -271,7 +273,7 @@ class DashboardPanel(QWidget):
             return
         fields = [identity.get(k, "") for k in ("vendor", "model")]
         text = " ".join(f for f in fields if f)
-        for key, label in (("serial", "S/N"), ("firmware", "firmware")):
+        for key, label in (("serial", QT_TR_NOOP("S/N")), ("firmware", QT_TR_NOOP("firmware"))):
             if identity.get(key):
                 text += f" · {tr(label)} {identity[key]}"
         profile = tr("profile") + f" {self.view.config.profile_id}"
@@ -295,12 +297,8 @@ class DashboardPanel(QWidget):
         if self.view is None:
             self.lock.set_available(False, tr("no charger selected"))
             return
-        dispatcher = self.ctx.backend.dispatcher
-        results = [
-            dispatcher.availability(self.view.config.id, p) for p in ("cable_lock", "cable_unlock")
-        ]
-        why = "; ".join(dict.fromkeys(w for ok, w in results if not ok))
-        self.lock.set_available(all(ok for ok, _ in results), why)
+        ok, why = self.ctx.availability(self.view.config.id, ("cable_lock", "cable_unlock"))
+        self.lock.set_available(ok, why)
 
     def _lock_clicked(self, turn_on: bool) -> None:
         """Confirm, then send cable_lock / cable_unlock."""
@@ -341,6 +339,6 @@ def _clear(layout: QHBoxLayout | QGridLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
         widget = item.widget() if item else None
-        if widget is not None:
-            widget.setParent(None)
+        if widget is not None:  # still parented: Qt deletes it once (no Python ownership)
+            widget.hide()
             widget.deleteLater()

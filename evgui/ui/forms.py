@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from evgui.core.config import ServerSettings, check_int
-from evgui.ui.common import tr
+from evgui.qt.i18n import tr
 
 
 class Field:

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from evgui.core.points import PointDef
 from evgui.core.reading import Quality, Reading
+from evgui.qt.i18n import tr
 from evgui.qt.theme import Theme
-from evgui.ui.common import decimals_for, provenance, reading_tooltip, tr
+from evgui.ui.common import decimals_for, provenance, reading_tooltip
 
 START_DEG = 225.0  # the arc starts bottom-left ...
 SPAN_DEG = 270.0  # ... and sweeps clockwise to bottom-right

@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from evgui.core.points import PointDef
 from evgui.core.reading import Quality, Reading
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme, icon_pixmap
-from evgui.ui.common import provenance, reading_tooltip, tr, value_text
+from evgui.ui.common import provenance, reading_tooltip, value_text
 
 # Status words -> theme colour token. Tables, not ifs (DESIGN.md rule 5).
 SEVERITY: dict[str, dict[object, str]] = {
@@ -24,24 +25,24 @@ SEVERITY: dict[str, dict[object, str]] = {
     "ground_fault": {True: "alarm", False: "ok"},
 }  # fmt: skip
 BOOL_WORDS = {
-    "cable_connected": ("plugged in", "not plugged"),
-    "ground_fault": ("FAULT", "none"),
+    "cable_connected": (QT_TR_NOOP("plugged in"), QT_TR_NOOP("not plugged")),
+    "ground_fault": (QT_TR_NOOP("FAULT"), QT_TR_NOOP("none")),
 }
 NO_FAULT = {"", "NoError", "0", "none", "None"}
 
 VEHICLE_STATES: dict[int, tuple[str, str, str]] = {  # code -> icon, colour token, label
-    1: ("state_unplugged", "muted", "Unplugged"),
-    2: ("state_waiting", "warn", "Waiting"),
-    3: ("state_charging", "accent", "Charging"),
-    4: ("state_finished", "ok", "Finished"),
-    5: ("state_error", "alarm", "Error"),
-    6: ("state_ready", "info", "Ready"),
+    1: ("state_unplugged", "muted", QT_TR_NOOP("Unplugged")),
+    2: ("state_waiting", "warn", QT_TR_NOOP("Waiting")),
+    3: ("state_charging", "accent", QT_TR_NOOP("Charging")),
+    4: ("state_finished", "ok", QT_TR_NOOP("Finished")),
+    5: ("state_error", "alarm", QT_TR_NOOP("Error")),
+    6: ("state_ready", "info", QT_TR_NOOP("Ready")),
 }
 CABLE_STATES = {
-    0: "Cable unlocked, permanent lock off",
-    1: "Cable locked, permanent lock off",
-    2: "Cable unlocked, permanent lock on",
-    3: "Cable locked, permanent lock on",
+    0: QT_TR_NOOP("Cable unlocked, permanent lock off"),
+    1: QT_TR_NOOP("Cable locked, permanent lock off"),
+    2: QT_TR_NOOP("Cable unlocked, permanent lock on"),
+    3: QT_TR_NOOP("Cable locked, permanent lock on"),
 }
 
 
@@ -231,7 +232,7 @@ class VehicleStateWidget(QWidget):
     def set_reading(self, reading: Reading | None, detail: str = "") -> None:
         """Show the derived vehicle state; detail says what it came from (IEC / OCPP)."""
         self.reading, self.detail = reading, detail
-        label = VEHICLE_STATES[self.code][2] if self.code else "unknown"
+        label = VEHICLE_STATES[self.code][2] if self.code else QT_TR_NOOP("Unknown")
         self.setAccessibleName(tr("Vehicle state") + ": " + tr(label))
         self.setToolTip(
             tr("Vehicle state") + f" {self.code or '?'}: {tr(label)}"
@@ -249,7 +250,7 @@ class VehicleStateWidget(QWidget):
         """Draw the state's icon in a tinted disc, then its label."""
         t = self.theme
         icon_name, token, label = VEHICLE_STATES.get(
-            self.code or 0, ("state_unknown", "stale", "Unknown")
+            self.code or 0, ("state_unknown", "stale", QT_TR_NOOP("Unknown"))
         )
         if _is_dim(self.reading):
             token = "stale"
@@ -349,8 +350,12 @@ class CableLockWidget(QWidget):
         if not self.available:
             text += "<br>" + tr("cannot change now") + f": {self.why_not}"
         elif state is not None:
-            action = "off" if state >= 2 else "on"
-            text += "<br>" + tr(f"click to turn the permanent lock {action}")
+            action = (
+                tr("click to turn the permanent lock off")
+                if state >= 2
+                else tr("click to turn the permanent lock on")
+            )
+            text += "<br>" + action
         self.setToolTip(text)
 
     def colors(self) -> tuple[QColor, QColor, QColor]:
@@ -403,8 +408,9 @@ class CableLockWidget(QWidget):
         font.setBold(True)
         p.setFont(font)
         p.setPen(ink)
-        words = {0: "Unlocked", 1: "Locked", 2: "Unlocked", 3: "Locked"}
-        top = tr(words[state]) if state is not None else tr("Lock unknown")
+        top = tr("Locked") if state is not None and state & 1 else tr("Unlocked")
+        if state is None:
+            top = tr("Lock unknown")
         p.drawText(QRectF(h + 10, 4, self.width() - h - 10, h * 0.5),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, top)  # fmt: skip
         font.setPointSizeF(8.5)

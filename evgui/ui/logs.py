@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from evgui.core.events import LogEvent, TrafficEvent
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.models import (
     LOG_ROWS,
     TRAFFIC_ROWS,
@@ -32,7 +33,7 @@ from evgui.qt.models import (
     TrafficTableModel,
 )
 from evgui.qt.theme import Theme
-from evgui.ui.common import UiContext, tr
+from evgui.ui.common import UiContext
 
 
 class LogPanel(QWidget):
@@ -141,7 +142,8 @@ class LogPanel(QWidget):
 class EventLogPanel(LogPanel):
     """What happened: links, commands, warnings."""
 
-    kinds = (("All levels", ""), ("Info", "info"), ("Warnings", "warning"), ("Errors", "error"))
+    kinds = ((QT_TR_NOOP("All levels"), ""), (QT_TR_NOOP("Info"), "info"),
+             (QT_TR_NOOP("Warnings"), "warning"), (QT_TR_NOOP("Errors"), "error"))  # fmt: skip
     stretch_column = 3
 
     def __init__(self, ctx: UiContext) -> None:
@@ -158,7 +160,7 @@ class EventLogPanel(LogPanel):
 class ProtocolLogPanel(LogPanel):
     """Every OCPP frame and Modbus transaction, with the selected frame in full."""
 
-    kinds = (("All protocols", ""), ("OCPP", "ocpp"), ("Modbus", "modbus"))
+    kinds = ((QT_TR_NOOP("All protocols"), ""), ("OCPP", "ocpp"), ("Modbus", "modbus"))
     stretch_column = 5
 
     def __init__(self, ctx: UiContext) -> None:

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from evgui import __version__
 from evgui.core.backend import ChargerView
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.models import FleetTableModel
 from evgui.qt.theme import Theme, icon
 from evgui.ui.commands_panel import CommandSender, CommandsPanel
-from evgui.ui.common import UiContext, tr
+from evgui.ui.common import UiContext
 from evgui.ui.connection_manager import ConnectionManagerDialog
 from evgui.ui.dashboard import DashboardPanel
 from evgui.ui.indicators import NO_FAULT, VEHICLE_STATES
@@ -212,7 +213,9 @@ class MainWindow(QMainWindow):
         themes = view.addMenu(tr("Theme"))
         group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
-        for key, label in (("system", "Follow the system"), ("dark", "Dark"), ("light", "Light")):
+        choices = (("system", QT_TR_NOOP("Follow the system")), ("dark", QT_TR_NOOP("Dark")),
+                   ("light", QT_TR_NOOP("Light")))  # fmt: skip
+        for key, label in choices:
             action = themes.addAction(tr(label))
             action.setCheckable(True)
             action.setChecked(self.ctx.settings.theme == key)
@@ -221,7 +224,7 @@ class MainWindow(QMainWindow):
             self.theme_actions[key] = action
         locks = view.addMenu(tr("Cable lock widget"))
         lock_group = QActionGroup(self)
-        for key, label in (("color", "Colour"), ("bw", "Black and white")):
+        for key, label in (("color", QT_TR_NOOP("Colour")), ("bw", QT_TR_NOOP("Black and white"))):
             action = locks.addAction(tr(label))
             action.setCheckable(True)
             action.setChecked(self.ctx.settings.lock_style == key)
@@ -380,6 +383,14 @@ class MainWindow(QMainWindow):
         except (ValueError, TypeError):
             return False
         return ok
+
+    def shutdown(self) -> None:
+        """Stop every timer of the window and schedule its deletion (the console is stopping)."""
+        for timer in self.findChildren(QTimer):
+            timer.stop()
+        if self.manager is not None:
+            self.manager.close()
+        self.deleteLater()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout, save settings, and let the application shut down cleanly."""

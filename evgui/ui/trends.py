@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 from evgui.core.model import ChargerModel
 from evgui.core.points import PointDef, PointKind, ValueType
 from evgui.core.series import peak_downsample
+from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme
-from evgui.ui.common import decimals_for, tr
+from evgui.ui.common import decimals_for
 
-WINDOWS = (("1 min", 60), ("10 min", 600), ("1 h", 3600), ("24 h", 86_400))
+WINDOWS = ((QT_TR_NOOP("1 min"), 60), (QT_TR_NOOP("10 min"), 600), (QT_TR_NOOP("1 h"), 3600),
+           (QT_TR_NOOP("24 h"), 86_400))  # fmt: skip
 DEFAULT_POINTS = ("active_power", "output_current", "output_voltage", "charger_temperature")
 REDRAW_MS = 500
 
@@ -147,8 +149,8 @@ class TrendsPanel(QWidget):
             for point in model.catalogue:
                 if not trendable(point):
                     continue
-                label = point.name + (f" ({point.unit})" if point.unit else "")
-                row = QListWidgetItem(tr(label))
+                label = tr(point.name) + (f" ({point.unit})" if point.unit else "")
+                row = QListWidgetItem(label)
                 row.setData(Qt.ItemDataRole.UserRole, point.id)
                 row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 on = point.id in self._chosen
@@ -237,9 +239,10 @@ class TrendsPanel(QWidget):
         for n, pid in enumerate(self.chosen()):
             point = self.model.catalogue[pid]
             unit_axis = self._axis_for(point.unit or "—")
+            # No pyqtgraph clip/downsampling: redraw() already fetches only the visible window
+            # and peak-downsamples it (pyqtgraph would clip the extra axes' curves against a
+            # view box whose range is not linked yet).
             curve = pg.PlotDataItem(pen=pg.mkPen(self._color(n), width=2), name=point.name)
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
             unit_axis.view.addItem(curve)
             self._curves[pid] = curve
             self._axes_of_curve[pid] = unit_axis

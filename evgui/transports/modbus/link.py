@@ -86,6 +86,18 @@ class ModbusResult:
         return FUNCTION_NAMES.get(self.function, f"function {self.function}")
 
 
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation that asyncio.wait_for swallowed.
+
+    Python 3.11's wait_for loses a cancel() that lands as the inner call finishes (a refused
+    connect does so at once): the poller would then sleep on and never stop. Python 3.12
+    fixed wait_for; Task.cancelling() still knows, so honour it here.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class ModbusLink:
     """A pymodbus client with one lock, backoff, a minimum request gap and a link state."""
 
@@ -284,6 +296,7 @@ class ModbusLink:
                 )
             else:
                 self._record(True)  # data or a Modbus exception: the charger is there
+        _raise_if_cancelled()
         return result
 
     async def _forget_late_answer(self) -> None:
