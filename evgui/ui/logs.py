@@ -165,7 +165,7 @@ class ProtocolLogPanel(LogPanel):
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx, TrafficTableModel(TRAFFIC_ROWS))
-        for column, width in enumerate((96, 110, 64, 36, 170)):
+        for column, width in enumerate((96, 110, 76, 36, 170)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnWidth(6, 64)
         self.detail = QPlainTextEdit()

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.events = EventLogPanel(ctx)
         self.protocol = ProtocolLogPanel(ctx)
         self.log_tabs = QTabWidget()
+        self.log_tabs.setMinimumHeight(170)
         self.log_tabs.addTab(self.events, tr("Event log"))
         self.log_tabs.addTab(self.protocol, tr("Protocol log"))
         self.logs_dock = self._dock(tr("Logs"), "LogsDock", self.log_tabs)
