@@ -31,7 +31,10 @@ async def check_loop_hygiene() -> Any:
         await asyncio.sleep(0.05)
     loop.set_exception_handler(previous)
     assert not pending, f"tasks left running: {[t.get_name() for t in pending]}"
-    assert not errors, f"unhandled loop errors: {[e.get('message') for e in errors]}"
+    assert not errors, "unhandled loop errors: " + "; ".join(
+        f"{e.get('message')}: {e.get('exception')!r} in {e.get('future') or e.get('task')}"
+        for e in errors
+    )
 
 
 async def until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from evgui.app import Console, ConsoleOptions, application
 from tests.helpers import check_loop_hygiene, until
 
 loop_hygiene = pytest.fixture(autouse=True)(check_loop_hygiene)
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage():
+    """Collect the test's Python-owned Qt objects now, between tests.
+
+    Left to the garbage collector, a widget from one test can be deleted in the middle of a Qt
+    timer dispatch of the next one (seen as a crash in QTimerInfoList::activateTimers).
+    """
+    yield
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def pytest_asyncio_loop_factories(config, item):

@@ -23,10 +23,11 @@ def lock_reading(state: int) -> Reading:
     return Reading("cable_state", "x", "", time.time(), Source.DERIVED, Quality.GOOD, raw=state)
 
 
-def test_the_lock_widget_has_sixteen_distinct_renderings(qapp):
+def test_the_lock_widget_has_sixteen_distinct_renderings(qtbot):
     images = {}
     for theme, style, state in itertools.product((DARK, LIGHT), ("color", "bw"), range(4)):
         widget = CableLockWidget(theme, style)
+        qtbot.addWidget(widget)
         widget.resize(220, 64)
         widget.set_reading(lock_reading(state))
         assert widget.state == state
@@ -34,16 +35,19 @@ def test_the_lock_widget_has_sixteen_distinct_renderings(qapp):
         images[(theme.name, style, state)] = bytes(image.constBits())
     assert len(set(images.values())) == 16
     bw_dark = CableLockWidget(DARK, "bw")
+    qtbot.addWidget(bw_dark)
     bw_dark.set_reading(lock_reading(3))
     lock, pin, ink = bw_dark.colors()
     assert lock.name() == pin.name() == ink.name() == "#ffffff"  # black-and-white, dark theme
     colour = CableLockWidget(LIGHT, "color")
+    qtbot.addWidget(colour)
     colour.set_reading(lock_reading(1))
     assert colour.colors()[0].name() == LIGHT.ok
 
 
-def test_an_unknown_or_unavailable_lock_never_asks_to_toggle(qapp):
+def test_an_unknown_or_unavailable_lock_never_asks_to_toggle(qtbot):
     widget = CableLockWidget(DARK)
+    qtbot.addWidget(widget)
     asked = []
     widget.toggleRequested.connect(asked.append)
     widget.set_reading(None)

@@ -47,7 +47,7 @@ def test_the_committed_french_catalogue_holds_every_current_string(tmp_path):
     assert missing == [], f"run packaging/translations.sh; new strings: {missing[:10]}"
 
 
-def test_a_compiled_translation_changes_what_the_console_shows(qapp, tmp_path):
+def test_a_compiled_translation_changes_what_the_console_shows(qtbot, tmp_path):
     ts = tmp_path / "evgui_fr.ts"
     tree, messages = extract(ts)
     french = {"&File": "&Fichier", "Unplugged": "Débranché", "Vehicle state": "État du véhicule"}
@@ -65,6 +65,7 @@ def test_a_compiled_translation_changes_what_the_console_shows(qapp, tmp_path):
     try:
         assert tr("&File") == "&Fichier"
         widget = VehicleStateWidget(DARK)
+        qtbot.addWidget(widget)
         from evgui.core.reading import Reading, Source
 
         widget.set_reading(Reading("state", "Unplugged", "", 0.0, Source.DERIVED, raw=1))
