@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evgui.core.backend import ProfileChoice
 from evgui.core.config import ChargerConfig, ServerSettings, slug
@@ -20,13 +20,14 @@ from evgui.core.model import ChargerModel
 from evgui.core.tasks import BackgroundTasks
 from evgui.devices.loader import ProfileError, get_profile, shipped_profiles
 from evgui.devices.profile import ModbusSettings, Profile
-from evgui.transports.modbus.link import LinkPool
-from evgui.transports.modbus.planner import PollPlan
-from evgui.transports.modbus.poller import BlockReader, ModbusPoller
 from evgui.transports.modbus.url import LinkUrlError, parse_link_url
-from evgui.transports.modbus.writer import ModbusCommandExecutor
-from evgui.transports.ocpp.server import OcppServerConfig
-from evgui.transports.ocpp.service import OcppService
+
+# The transports (pymodbus, websockets, ocpp + jsonschema: ~1 s of imports) are imported when the
+# fleet starts, not when it is built: the console paints its window first (bench/startup.py).
+if TYPE_CHECKING:
+    from evgui.transports.modbus.link import LinkPool
+    from evgui.transports.modbus.poller import ModbusPoller
+    from evgui.transports.ocpp.service import OcppService
 
 HOUSEKEEPING_S = 1.0
 FALLBACK_PROFILE = "generic-l2"
@@ -63,7 +64,7 @@ class Fleet:
         self.dispatcher = CommandDispatcher(hub)
         self.server_settings = server
         self.entries: dict[str, ChargerEntry] = {}
-        self.pool = LinkPool()
+        self._pool: LinkPool | None = None
         self.server_state = "stopped"
         self.server_error = ""
         self.ocpp: OcppService | None = None
@@ -81,6 +82,15 @@ class Fleet:
     def _changed(self) -> None:
         for listener in tuple(self._listeners):
             listener()
+
+    @property
+    def pool(self) -> LinkPool:
+        """Return the Modbus links (one per physical link), created on first use."""
+        if self._pool is None:
+            from evgui.transports.modbus.link import LinkPool
+
+            self._pool = LinkPool()
+        return self._pool
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -100,6 +110,9 @@ class Fleet:
 
     async def start_server(self) -> None:
         """(Re)start the OCPP central system with the current settings."""
+        from evgui.transports.ocpp.server import OcppServerConfig
+        from evgui.transports.ocpp.service import OcppService
+
         await self.stop_server()
         s = self.server_settings
         port = int(s.port) if self.listen_port is None else self.listen_port
@@ -185,6 +198,9 @@ class Fleet:
         url = entry.config.modbus_url()
         if url is None or entry.profile.modbus is None:
             return
+        from evgui.transports.modbus.poller import ModbusPoller
+        from evgui.transports.modbus.writer import ModbusCommandExecutor
+
         try:
             link_config = parse_link_url(url)
         except LinkUrlError as exc:
@@ -336,6 +352,8 @@ class Fleet:
         self, url: str, profile: Profile, timeout: float
     ) -> list[tuple[bool, str]]:
         from evgui.transports.modbus.link import ModbusLink  # a throw-away link, not the pool's
+        from evgui.transports.modbus.planner import PollPlan
+        from evgui.transports.modbus.poller import BlockReader
 
         assert profile.modbus is not None
         try:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from evgui import __version__
-from evgui.cli import catalogue_cmds, modbus_cmds, ocpp_cmds, sim_cmd
 from evgui.cli.common import parse_host_port
 
-SUBCOMMAND_MODULES = (catalogue_cmds, sim_cmd, modbus_cmds, ocpp_cmds)
+# Subcommand modules import the transports; the console does not need them before its window
+# is on screen (bench/startup.py), so they are imported only when a subcommand or --help is asked.
+SUBCOMMAND_MODULES = ("catalogue_cmds", "sim_cmd", "modbus_cmds", "ocpp_cmds")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every subcommand."""
+def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
+    """Return the argument parser (with every subcommand, or the console's options only)."""
     parser = argparse.ArgumentParser(
         prog="evgui",
+        add_help=with_subcommands,
         description="Console for Level-2 AC EV chargers: Modbus poller, OCPP central system, "
         "built-in simulated charger.",
     )
@@ -39,20 +42,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test", action="store_true", help="check profiles, simulator, transports, UI"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in SUBCOMMAND_MODULES:
-        module.add_parsers(sub)
+    if with_subcommands:
+        sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+        for name in SUBCOMMAND_MODULES:
+            importlib.import_module(f"evgui.cli.{name}").add_parsers(sub)
     return parser
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the console's options cheaply; anything else goes to the full parser."""
+    args, rest = build_parser(with_subcommands=False).parse_known_args(argv)
+    if rest:  # a subcommand, --help or a mistake: the full parser handles or explains it
+        return build_parser().parse_args(argv)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run evgui with command-line arguments; return the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(argv)
     handler = getattr(args, "handler", None)
     try:
         if handler is not None:
             return int(handler(args))
+        if args.self_test:
+            from pathlib import Path
+
+            from evgui.selftest import run_self_test
+
+            return run_self_test(Path(args.screenshot) if args.screenshot else None)
         return _run_console(args)
     except KeyboardInterrupt:
         return 130

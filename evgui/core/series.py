@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    FloatArray = NDArray[np.float64]
+
+# numpy is imported in the functions that use it (a dictionary lookup after the first time): the
+# console paints its window before any series exists, 0.25 s sooner so (bench/startup.py).
 
 DAY_AT_1HZ = 86_400
 _FIRST_CHUNK = 1_024
-
-FloatArray = NDArray[np.float64]
 
 
 class RingSeries:
     """A time series that keeps at most `capacity` samples, allocated as it grows."""
 
     def __init__(self, capacity: int = DAY_AT_1HZ) -> None:
+        import numpy as np
+
         if capacity < 1:
             raise ValueError("capacity must be >= 1")
         self.capacity = capacity
@@ -48,6 +56,8 @@ class RingSeries:
 
     def _grow(self, new_size: int) -> None:
         """Reallocate to new_size, unrolling the ring so the oldest sample is first."""
+        import numpy as np
+
         ts, values = self.arrays()
         self._ts = np.empty(new_size, dtype=np.float64)
         self._values = np.empty(new_size, dtype=np.float32)
@@ -57,6 +67,8 @@ class RingSeries:
 
     def arrays(self) -> tuple[FloatArray, NDArray[np.float32]]:
         """Return (timestamps, values), oldest first, as contiguous copies."""
+        import numpy as np
+
         end = self._start + self._count
         if end <= self._ts.size:
             return self._ts[self._start : end].copy(), self._values[self._start : end].copy()
@@ -71,6 +83,8 @@ class RingSeries:
 
         Copies only the window, never the whole day: trends call this on every redraw.
         """
+        import numpy as np
+
         lo = max(self._search(t0, "left") - 1, 0)
         hi = min(self._search(t1, "right") + 1, self._count)
         if hi <= lo:
@@ -85,6 +99,8 @@ class RingSeries:
 
     def _search(self, t: float, side: str) -> int:
         """Return the logical (oldest = 0) insertion index of t among the timestamps."""
+        import numpy as np
+
         size = self._ts.size
         head = min(self._count, size - self._start)
         found = int(np.searchsorted(self._ts[self._start : self._start + head], t, side=side))  # type: ignore[call-overload]
@@ -105,6 +121,8 @@ def peak_downsample(
     ts: FloatArray, values: NDArray[np.float32], max_points: int
 ) -> tuple[FloatArray, NDArray[np.float32]]:
     """Reduce a series to about max_points, keeping each bucket's min and max (peaks survive)."""
+    import numpy as np
+
     n = ts.size
     if n <= max_points or max_points < 4:
         return ts, values

@@ -9,9 +9,8 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -32,6 +31,12 @@ from evgui.core.series import peak_downsample
 from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme
 from evgui.ui.common import decimals_for
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
+
+# pyqtgraph and numpy (~0.45 s of imports) load when the plot is first needed, after the window
+# is on screen (bench/startup.py): the redraw timer builds it within REDRAW_MS of the first show.
 
 WINDOWS = ((QT_TR_NOOP("1 min"), 60), (QT_TR_NOOP("10 min"), 600), (QT_TR_NOOP("1 h"), 3600),
            (QT_TR_NOOP("24 h"), 86_400))  # fmt: skip
@@ -118,9 +123,28 @@ class TrendsPanel(QWidget):
         self.readout.setObjectName("Muted")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.readout)
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot.setMinimumHeight(160)
-        item = self.plot.getPlotItem()
+        self.plot: pg.PlotWidget | None = None
+        self.plot_area = QVBoxLayout()
+        self.placeholder = QLabel(tr("loading trends…"))
+        self.placeholder.setObjectName("Muted")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setMinimumHeight(160)
+        self.plot_area.addWidget(self.placeholder)
+        lay.addLayout(self.plot_area, 1)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([200, 800])
+        self.set_theme(self.theme)
+
+    def _ensure_plot(self) -> pg.PlotWidget:
+        """Build the plot on first use (pyqtgraph is imported here)."""
+        if self.plot is not None:
+            return self.plot
+        import pyqtgraph as pg
+
+        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        plot.setMinimumHeight(160)
+        item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -129,14 +153,16 @@ class TrendsPanel(QWidget):
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.crosshair.setVisible(False)
         item.addItem(self.crosshair, ignoreBounds=True)
-        self._mouse = pg.SignalProxy(
-            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
-        )
-        lay.addWidget(self.plot, 1)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([200, 800])
+        self._mouse = pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
+                                     slot=self._mouse_moved)  # fmt: skip
+        self.plot_area.removeWidget(self.placeholder)
+        self.placeholder.hide()
+        self.placeholder.deleteLater()
+        self.plot_area.addWidget(plot, 1)
+        self.plot = plot
         self.set_theme(self.theme)
+        self._rebuild()
+        return plot
 
     # ------------------------------------------------------------------ control
 
@@ -168,6 +194,7 @@ class TrendsPanel(QWidget):
     def choose(self, point_ids: list[str]) -> None:
         """Plot exactly these points."""
         self._chosen = list(point_ids)
+        self._ensure_plot()
         self.set_model(self.model)
 
     def set_window(self, seconds: int) -> None:
@@ -191,6 +218,10 @@ class TrendsPanel(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """Recolour background, axes, grid and curves."""
         self.theme = theme
+        if self.plot is None:
+            return
+        import pyqtgraph as pg
+
         self.plot.setBackground(theme.surface)
         item = self.plot.getPlotItem()
         for name in ("bottom", "left", "right"):
@@ -221,6 +252,10 @@ class TrendsPanel(QWidget):
 
     def _rebuild(self) -> None:
         """Recreate curves and one axis per unit for the chosen points."""
+        if self.plot is None:
+            return
+        import pyqtgraph as pg
+
         item = self.plot.getPlotItem()
         for pid, curve in self._curves.items():
             self._axes_of_curve[pid].view.removeItem(curve)
@@ -254,7 +289,9 @@ class TrendsPanel(QWidget):
         found = self._axes.get(unit)
         if found is not None:
             return found
-        item = self.plot.getPlotItem()
+        import pyqtgraph as pg
+
+        item = self._ensure_plot().getPlotItem()
         if not self._axes:
             axis = _UnitAxis(unit, item.vb, item.getAxis("left"), own_view=False, own_axis=False)
         else:
@@ -288,6 +325,8 @@ class TrendsPanel(QWidget):
             unit_axis.axis.setLabel(unit, color=self._color(first))
 
     def _sync_views(self) -> None:
+        if self.plot is None:
+            return
         main = self.plot.getPlotItem().vb
         for unit_axis in self._axes.values():
             if unit_axis.view is not main:
@@ -302,7 +341,7 @@ class TrendsPanel(QWidget):
 
     def visible_range(self) -> tuple[float, float]:
         """Return the time span shown."""
-        if self.follow:
+        if self.follow or self.plot is None:
             now = time.time()
             return now - self.window_s, now
         (x0, x1), _ = self.plot.getPlotItem().vb.viewRange()
@@ -312,9 +351,12 @@ class TrendsPanel(QWidget):
         """Fetch each chosen series' visible window, downsample it to the width, draw."""
         if self.model is None or not self.isVisible():
             return
+        import numpy as np
+
+        plot = self._ensure_plot()
         started = time.perf_counter()
         t0, t1 = self.visible_range()
-        width = max(200, self.plot.width())
+        width = max(200, plot.width())
         for pid, curve in self._curves.items():
             series = self.model.series.get(pid)
             if series is None:
@@ -324,13 +366,15 @@ class TrendsPanel(QWidget):
             ts, values = peak_downsample(ts, values, 2 * width)
             curve.setData(ts, values.astype(np.float64), connect="finite")
         if self.follow:
-            self.plot.getPlotItem().vb.setXRange(t0, t1, padding=0)
+            plot.getPlotItem().vb.setXRange(t0, t1, padding=0)
         self.redraws += 1
         self.last_redraw_ms = (time.perf_counter() - started) * 1000
 
     def _mouse_moved(self, event: tuple[QPointF]) -> None:
         """Move the crosshair and read out every curve at that time."""
         pos = event[0]
+        if self.plot is None:
+            return
         vb = self.plot.getPlotItem().vb
         if self.model is None or not vb.sceneBoundingRect().contains(pos):
             self.crosshair.setVisible(False)
@@ -345,6 +389,8 @@ class TrendsPanel(QWidget):
         parts = [time.strftime("%H:%M:%S", time.localtime(x))]
         if self.model is None:
             return parts[0]
+        import numpy as np
+
         for n, (pid, curve) in enumerate(self._curves.items()):
             xs, ys = curve.getData()
             if xs is None or not len(xs):
@@ -371,7 +417,7 @@ class TrendsPanel(QWidget):
 
     def export_png(self, path: Path) -> bool:
         """Save the plot as a PNG."""
-        return bool(self.plot.grab().save(str(path), "PNG"))
+        return bool(self._ensure_plot().grab().save(str(path), "PNG"))
 
     def export_csv(self, path: Path) -> int:
         """Save the visible samples of every plotted point as CSV; return the rows written."""

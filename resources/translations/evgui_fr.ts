@@ -420,7 +420,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <location filename="../../evgui/ui/main_window.py" line="+65"/>
+        <location filename="../../evgui/ui/main_window.py" line="+66"/>
         <source>Chargers</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1048,7 +1048,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/trends.py" line="+36"/>
+        <location filename="../../evgui/ui/trends.py" line="+41"/>
         <source>1 min</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1074,12 +1074,12 @@
     </message>
     <message>
         <location line="+18"/>
-        <location line="+82"/>
+        <location line="+104"/>
         <source>Live</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="-101"/>
         <source>follow live values; pan or zoom pauses</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1094,12 +1094,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+11"/>
+        <source>loading trends…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+86"/>
         <source>Paused</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+195"/>
         <source>Export PNG</source>
         <translation type="unfinished"></translation>
     </message>

@@ -173,7 +173,9 @@ async def test_theme_switch_repaints_everything(settings_file):
         assert LIGHT.surface in app.styleSheet()
         assert window.dashboard.gauges["active_power"].theme is LIGHT
         assert window.dashboard.lock.theme is LIGHT
-        assert window.dashboard.trends.plot.backgroundBrush().color().name() == LIGHT.surface
+        assert (
+            window.dashboard.trends._ensure_plot().backgroundBrush().color().name() == LIGHT.surface
+        )
         assert window.theme_actions["light"].isChecked()
         light = window.grab().toImage()
         ctx.apply_theme("dark")
