@@ -81,6 +81,7 @@ class TrafficEvent:
     rtt_ms: float | None = None
     error: str | None = None
     payload: Any = None
+    raw: str | None = None  # the frame as it crossed the wire (OCPP), for the protocol log
 
 
 @dataclass(frozen=True, slots=True)

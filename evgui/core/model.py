@@ -154,7 +154,9 @@ class ChargerModel:
             for source, reading in list(sources.items()):
                 if reading.quality in (Quality.GOOD, Quality.OUT_OF_RANGE) and which(reading):
                     why = reason or f"no update since {_fmt_time(reading.ts)}"
-                    sources[source] = reading.with_quality(Quality.STALE, why)
+                    # not a new receipt: the latency of showing it is not measured
+                    stale = replace(reading, quality=Quality.STALE, reason=why, received=None)
+                    sources[source] = stale
                     touched = True
             if touched:
                 merged = self._merge(pid)

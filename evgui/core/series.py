@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ class RingSeries:
         return int(self._ts.nbytes + self._values.nbytes)
 
     def append(self, ts: float, value: float) -> None:
-        """Add a sample, dropping the oldest when full."""
+        """Add a sample, dropping the oldest when full; NaN and infinities are not samples."""
+        if not math.isfinite(value):
+            return
         size = self._ts.size
         if self._count == size and size < self.capacity:
             self._grow(min(size * 2, self.capacity))
@@ -78,10 +81,13 @@ class RingSeries:
             np.concatenate((self._values[self._start :], self._values[:wrap])),
         )
 
-    def window(self, t0: float, t1: float) -> tuple[FloatArray, NDArray[np.float32]]:
+    def window(
+        self, t0: float, t1: float, copy: bool = True
+    ) -> tuple[FloatArray, NDArray[np.float32]]:
         """Return the samples with t0 <= ts <= t1 (one sample either side kept for drawing).
 
-        Copies only the window, never the whole day: trends call this on every redraw.
+        Touches only the window, never the whole day: trends call this on every redraw. With
+        copy=False an unwrapped window comes back as views of the ring (read them at once).
         """
         import numpy as np
 
@@ -91,9 +97,8 @@ class RingSeries:
             return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.float32)
         first = self._start + lo
         if first + (hi - lo) <= self._ts.size:  # no wrap inside the window: one slice
-            return self._ts[first : first + hi - lo].copy(), self._values[
-                first : first + hi - lo
-            ].copy()
+            ts, values = self._ts[first : first + hi - lo], self._values[first : first + hi - lo]
+            return (ts.copy(), values.copy()) if copy else (ts, values)
         index = (first + np.arange(hi - lo)) % self._ts.size
         return self._ts[index], self._values[index]
 
@@ -120,7 +125,10 @@ class RingSeries:
 def peak_downsample(
     ts: FloatArray, values: NDArray[np.float32], max_points: int
 ) -> tuple[FloatArray, NDArray[np.float32]]:
-    """Reduce a series to about max_points, keeping each bucket's min and max (peaks survive)."""
+    """Reduce a series to about max_points, keeping each bucket's min and max (peaks survive).
+
+    The input holds no NaN (RingSeries.append refuses them), so plain argmin / argmax serve.
+    """
     import numpy as np
 
     n = ts.size
@@ -132,8 +140,8 @@ def peak_downsample(
     v = values[:usable].reshape(buckets, per)
     t = ts[:usable].reshape(buckets, per)
     rows = np.arange(buckets)
-    i_min = np.nanargmin(np.where(np.isnan(v), np.inf, v), axis=1)
-    i_max = np.nanargmax(np.where(np.isnan(v), -np.inf, v), axis=1)
+    i_min = v.argmin(axis=1)
+    i_max = v.argmax(axis=1)
     first = np.minimum(i_min, i_max)
     second = np.maximum(i_min, i_max)
     out_t = np.empty(buckets * 2, dtype=np.float64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,10 +19,12 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from evgui.core.events import LogEvent, TrafficEvent
 from evgui.qt.i18n import QT_TR_NOOP, tr
+from evgui.qt.latency import PAINT_LATENCY
 
 Index = QModelIndex | QPersistentModelIndex
 LOG_ROWS = 5000
-TRAFFIC_ROWS = 20000
+TRAFFIC_ROWS = 10_000  # ~25 s of a 200-charger site, an hour of one charger: ~12 MB at most
+TRIM_SHARE = 10  # when full, drop a tenth at once: one row removal per many appends
 
 
 def clock(ts: float) -> str:
@@ -63,7 +65,8 @@ class RingTableModel(QAbstractTableModel):
             return
         items = list(items)[-self.limit :]
         overflow = len(self.rows) + len(items) - self.limit
-        if overflow > 0:
+        if overflow > 0:  # trim in chunks: removing rows at the top re-maps every view/proxy
+            overflow = min(len(self.rows), max(overflow, self.limit // TRIM_SHARE))
             self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
             del self.rows[:overflow]
             self.endRemoveRows()
@@ -201,6 +204,7 @@ class FleetTableModel(QAbstractTableModel):
         self._index: dict[str, int] = {}
         self.colors: dict[str, QColor] = {}
         self._dots: dict[tuple[str, str], QPixmap] = {}
+        self._shown: dict[str, Any] = {}  # charger id -> the power reading last painted
         self.refresh()
 
     def refresh(self) -> None:
@@ -210,13 +214,17 @@ class FleetTableModel(QAbstractTableModel):
         self._index = {row["id"]: n for n, row in enumerate(self.rows)}
         self.endResetModel()
 
-    def update_row(self, charger_id: str) -> None:
-        """Re-read one charger's row (its values changed): O(1), whatever the fleet size."""
-        n = self._index.get(charger_id)
-        if n is None:
-            return
-        self.rows[n] = self._row_of(charger_id)
-        self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.headers) - 1))
+    def update_rows(self, charger_ids: Iterable[str]) -> None:
+        """Re-read some chargers' rows; one dataChanged for them all (one repaint per frame)."""
+        changed = []
+        for charger_id in charger_ids:
+            n = self._index.get(charger_id)
+            if n is not None:
+                self.rows[n] = self._row_of(charger_id)
+                changed.append(n)
+        if changed:
+            last = len(self.headers) - 1
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
 
     def set_colors(self, colors: dict[str, QColor]) -> None:
         """Recolour (theme change)."""
@@ -249,6 +257,8 @@ class FleetTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             power = row.get("power")
+            if column == 3:
+                self._note_painted(row)
             kw = "—" if power is None else f"{power:.2f}"
             values = (row["name"], "", tr(row.get("state") or "—"), kw, row.get("alarms") or "")
             return values[column]
@@ -267,6 +277,13 @@ class FleetTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
+
+    def _note_painted(self, row: dict[str, Any]) -> None:
+        """Record the receipt-to-paint latency of a power value, once per reading."""
+        reading = row.get("power_reading")
+        if reading is not None and self._shown.get(row["id"]) is not reading:
+            self._shown[row["id"]] = reading
+            PAINT_LATENCY.painted(reading, "fleet table")
 
     def _link_dots(self, modbus: str, ocpp: str) -> QPixmap:
         """Return two coloured dots (Modbus, OCPP), cached per pair of states."""

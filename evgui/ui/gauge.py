@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from evgui.core.points import PointDef
 from evgui.core.reading import Quality, Reading
 from evgui.qt.i18n import tr
+from evgui.qt.latency import PAINT_LATENCY
 from evgui.qt.theme import Theme
 from evgui.ui.common import decimals_for, provenance, reading_tooltip
 
@@ -46,6 +47,7 @@ class GaugeWidget(QWidget):
         self.point = point
         self.theme = theme
         self.reading: Reading | None = None
+        self._painted: Reading | None = None  # the last reading painted (latency is per reading)
         low, high = point.range or (0.0, 100.0)
         self.low, self.high = float(low), float(high)
         self.decimals = decimals_for(point)
@@ -126,6 +128,9 @@ class GaugeWidget(QWidget):
                 p.drawPoint(self._at(rect, 0.0))
         self._draw_text(p, side, color, value)
         p.end()
+        if self.reading is not self._painted:
+            self._painted = self.reading
+            PAINT_LATENCY.painted(self.reading, "gauge")
 
     def _at(self, rect: QRectF, frac: float, inset: float = 0.0) -> QPointF:
         angle = math.radians(START_DEG - SPAN_DEG * frac)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evgui.core.events import LogEvent, TrafficEvent
+from evgui.core.events import TrafficEvent
 from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.models import (
     LOG_ROWS,
@@ -34,6 +35,8 @@ from evgui.qt.models import (
 )
 from evgui.qt.theme import Theme
 from evgui.ui.common import UiContext
+
+BATCH_MS = 250
 
 
 class LogPanel(QWidget):
@@ -87,7 +90,27 @@ class LogPanel(QWidget):
         self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
         self.model.rowsInserted.connect(self._follow_bottom)
         self._at_bottom = True
+        self._incoming: list[Any] = []
+        self._batch = QTimer(self)  # a log is read, not watched: 4 updates a second are enough
+        self._batch.setSingleShot(True)
+        self._batch.timeout.connect(self._append_batch)
         self.set_chargers([])
+
+    def append(self, items: list[Any]) -> None:
+        """Queue lines; the table takes them in one batch every BATCH_MS."""
+        self._incoming.extend(self.compact(item) for item in items)
+        if len(self._incoming) > self.model.limit:
+            del self._incoming[: -self.model.limit]
+        if not self._batch.isActive():
+            self._batch.start(BATCH_MS)
+
+    def compact(self, item: Any) -> Any:
+        """Return what the log keeps of an event (the whole event by default)."""
+        return item
+
+    def _append_batch(self) -> None:
+        items, self._incoming = self._incoming, []
+        self.model.append(items)
 
     def set_chargers(self, chargers: list[tuple[str, str]]) -> None:
         """Offer these (id, name) chargers in the filter."""
@@ -152,10 +175,6 @@ class EventLogPanel(LogPanel):
             self.table.setColumnWidth(column, width)
         ctx.bridge.logsAppended.connect(self.append)
 
-    def append(self, events: list[LogEvent]) -> None:
-        """Add log lines."""
-        self.model.append(events)
-
 
 class ProtocolLogPanel(LogPanel):
     """Every OCPP frame and Modbus transaction, with the selected frame in full."""
@@ -181,9 +200,13 @@ class ProtocolLogPanel(LogPanel):
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         ctx.bridge.trafficAppended.connect(self.append)
 
-    def append(self, events: list[TrafficEvent]) -> None:
-        """Add protocol lines."""
-        self.model.append(events)
+    def compact(self, item: Any) -> Any:
+        """Keep an OCPP frame as its text, not as its decoded payload (5x less memory)."""
+        event: TrafficEvent = item
+        if event.raw is not None:  # the summary is the frame, cut: keep the whole text if longer
+            whole = event.raw if len(event.raw) > len(event.summary) else None
+            return dataclasses.replace(event, payload=None, raw=whole)
+        return event
 
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         event = self.proxy.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
@@ -191,13 +214,13 @@ class ProtocolLogPanel(LogPanel):
 
 
 def frame_text(event: TrafficEvent) -> str:
-    """Return a protocol event in full: header line, then its payload pretty-printed."""
-    head = f"{event.protocol} {event.direction} {event.action}: {event.summary}"
+    """Return a protocol event in full: header line, then its frame or payload pretty-printed."""
+    head = f"{event.protocol} {event.direction} {event.action}"
     if event.rtt_ms is not None:
         head += f"\nround trip {event.rtt_ms:.1f} ms"
     if event.error:
         head += f"\nerror: {event.error}"
-    payload = event.payload
+    payload = event.payload if event.payload is not None else event.raw or event.summary
     if payload is None:
         return head
     if isinstance(payload, str):

@@ -362,8 +362,10 @@ class TrendsPanel(QWidget):
             if series is None:
                 curve.setData([], [])
                 continue
-            ts, values = series.window(t0, t1)
-            ts, values = peak_downsample(ts, values, 2 * width)
+            window_ts, window_values = series.window(t0, t1, copy=False)  # views, read now
+            ts, values = peak_downsample(window_ts, window_values, 2 * width)
+            if ts is window_ts:  # not reduced: still views of the ring, which moves on
+                ts = ts.copy()
             curve.setData(ts, values.astype(np.float64), connect="finite")
         if self.follow:
             plot.getPlotItem().vb.setXRange(t0, t1, padding=0)

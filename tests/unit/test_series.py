@@ -78,3 +78,10 @@ def test_window_across_the_ring_wrap_matches_a_plain_slice():
         got_t, got_v = ring.window(t0, t1)
         assert got_t.tolist() == ts[lo:hi].tolist()
         assert got_v.tolist() == values[lo:hi].tolist()
+
+
+def test_nan_and_infinity_are_not_stored():
+    ring = RingSeries(capacity=10)
+    for value in (1.0, float("nan"), float("inf"), 2.0, float("-inf")):
+        ring.append(float(len(ring)), value)
+    assert ring.arrays()[1].tolist() == [1.0, 2.0]

@@ -29,12 +29,12 @@ from ocpp.charge_point import (
 )
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from ocpp.messages import Call, CallError, CallResult
-from ocpp.messages import _validate_payload as validate_inline  # ocpp pinned to 2.1.x
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 
 from evgui.core.commands import CommandStatus
 from evgui.core.events import EventHub, Level, TrafficEvent
+from evgui.transports.ocpp.validation import validate_call
 
 _FRAME_HEAD = re.compile(r'^\[\s*(\d)\s*,\s*"([^"\\]*)"\s*,\s*"?([A-Za-z]*)')
 _ID_SNIFF = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
@@ -159,6 +159,7 @@ class FramedChargePoint:
                 rtt_ms=rtt_ms,
                 error=error,
                 payload=payload,
+                raw=raw,
             )
         )
 
@@ -267,7 +268,7 @@ class FramedChargePoint:
         """
         handlers = self.route_map[msg.action]
         if not handlers.get("_skip_schema_validation", False):
-            validate_inline(msg, self._ocpp_version)
+            validate_call(msg, self._ocpp_version)
         handler = handlers["_on_action"]
         try:
             response = handler(**snake_keys(msg.payload))
