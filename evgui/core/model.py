@@ -206,15 +206,18 @@ class ChargerModel:
 
     def _derive(self) -> list[Reading]:
         """Recompute the derived points; return those whose value or quality changed."""
-        stale = False
-        values: dict[str, Value] = {}
-        for pid in (
+        inputs = {pid: self._input(pid) for pid in (
             "iec_state", "ocpp_status", "cable_connected", "energy_delivered", "active_power",
             "charge_enable", "charger_status", "connector_status", "session_status",
             "ground_fault", "cable_locked", "cable_locked_permanently",
-        ):  # fmt: skip
-            values[pid], was_stale = self._input(pid)
-            stale = stale or (was_stale and values[pid] is not None)
+        )}  # fmt: skip
+        # One link down, another still reporting (Modbus offline, OCPP connected): derive from
+        # the fresh values only, and the result is fresh. All stale: keep the last picture, stale.
+        fresh = any(v is not None and not was_stale for v, was_stale in inputs.values())
+        values: dict[str, Value] = {
+            pid: None if fresh and was_stale else v for pid, (v, was_stale) in inputs.items()
+        }
+        stale = not fresh and any(v is not None for v in values.values())
         derived: list[tuple[str, int | None]] = []
         if "state" in self.catalogue:
             derived.append(("state", self._vehicle_state(values)))

@@ -195,3 +195,15 @@ def test_power_older_than_the_ocpp_status_does_not_contradict_it(model):
     assert model.latest("state").raw == 3  # the zero was measured before charging began
     model.apply([r("active_power", 0.0, Source.OCPP, ts=102.0)])
     assert model.latest("state").raw == 6  # a fresh zero: ready, not charging
+
+
+def test_state_stays_fresh_when_one_link_drops_and_the_other_reports(model, clock):
+    model.apply([r("iec_state", "C2"), r("active_power", 7.0)])
+    model.set_link("modbus", LinkState.OFFLINE, "cable pulled")  # Modbus values go stale
+    clock.now += 1
+    model.apply([r("ocpp_status", "Faulted", Source.OCPP, ts=clock.now)])
+    state = model.latest("state")
+    assert state.raw == 5  # from OCPP's Faulted, not from the stale pilot state C2
+    assert state.quality is Quality.GOOD
+    model.set_link("ocpp", LinkState.OFFLINE, "closed")  # nothing fresh left: last picture, stale
+    assert model.latest("state").quality is Quality.STALE
