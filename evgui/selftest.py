@@ -63,11 +63,9 @@ async def check_console(report: SelfTestReport, png: Path) -> None:
             deadline = time.monotonic() + WAIT_S
             while wanted and time.monotonic() < deadline:
                 for source in list(wanted):
-                    reading = model.latest("active_power", source)
+                    reading = model.latest("output_voltage", source)
                     if reading is not None and reading.usable:
-                        report.checks.append(
-                            f"{wanted.pop(source)} active power {reading.value:.2f} kW"
-                        )
+                        report.checks.append(f"{wanted.pop(source)} voltage {reading.value:.1f} V")
                 await asyncio.sleep(0.1)
             for name in wanted.values():
                 why = model.link_state(name.lower())[1] or "no value"
