@@ -8,8 +8,17 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from evgui.core.backend import ConsoleBackend
 from evgui.core.config import AppSettings
@@ -160,11 +169,40 @@ def value_text(point: PointDef | None, reading: Reading | None) -> str:
     return tr(str(value))
 
 
-def set_elided(label: QLabel, text: str) -> None:
-    """Show text in a label, elided with '…' to the label's width, full text as tooltip."""
-    metrics = label.fontMetrics()
-    label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(40, label.width())))
-    label.setToolTip(text)
+class ElidedLabel(QLabel):
+    """A one-line label that elides its text with '…' to its width; the full text is the tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        """Keep the full text and show it elided to the current width."""
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        """Return the full text, not the elided rendering."""
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Elide again for the new width."""
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Elide again when a stylesheet or theme changes the font."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        width = max(40, self.contentsRect().width())
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        super().setText(shown)
 
 
 def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], object]) -> QMessageBox:

@@ -21,7 +21,7 @@ from evgui.core.reading import Reading
 from evgui.qt.i18n import QT_TR_NOOP, tr
 from evgui.qt.theme import Theme
 from evgui.ui.commands_panel import CommandSender
-from evgui.ui.common import Card, UiContext, ask
+from evgui.ui.common import Card, ElidedLabel, UiContext, ask
 from evgui.ui.gauge import GaugeWidget
 from evgui.ui.indicators import (
     CableLockWidget,
@@ -149,13 +149,11 @@ class DashboardPanel(QWidget):
         lay.addWidget(self.state)
         names = QVBoxLayout()
         names.setSpacing(2)
-        self.name = QLabel(tr("No charger selected"))
+        self.name = ElidedLabel(tr("No charger selected"))
         self.name.setObjectName("ChargerTitle")
-        self.identity = QLabel("")
+        self.identity = ElidedLabel()
         self.identity.setObjectName("Identity")
         self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.identity.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         badges = QHBoxLayout()
         badges.setSpacing(6)
         self.badges = {link: LinkBadge(link) for link in ("modbus", "ocpp")}
@@ -278,7 +276,6 @@ class DashboardPanel(QWidget):
                 text += f" · {tr(label)} {identity[key]}"
         profile = tr("profile") + f" {self.view.config.profile_id}"
         self.identity.setText(f"{text} · {profile}" if text else profile)
-        self.identity.setToolTip(self.identity.text())
 
     def refresh_ages(self) -> None:
         """Refresh ages in footers and tooltips (once a second, not per reading)."""

@@ -9,10 +9,13 @@ import subprocess
 import sys
 import time
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel
 
 from evgui.core.reading import Quality, Reading, Source
 from evgui.qt.theme import DARK, LIGHT
+from evgui.ui.common import ElidedLabel
 from evgui.ui.indicators import CableLockWidget
 from tests.gui.conftest import demo_console, live
 from tests.helpers import until
@@ -63,6 +66,21 @@ def test_an_unknown_or_unavailable_lock_never_asks_to_toggle(qtbot):
     widget.set_available(True)
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert asked == [True]
+
+
+def test_a_long_identity_is_elided_to_the_width_and_whole_again_when_wide(qtbot):
+    full = "ACME Wallbox 22 · S/N 0123456789 · firmware 1.2.3-build.4567 · generic-l2"
+    label = ElidedLabel(full)
+    qtbot.addWidget(label)
+    label.resize(120, 20)
+    label.show()
+    shown = label.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, 120)
+    assert QLabel.text(label) == shown and shown.endswith("…") and len(shown) < len(full)
+    assert label.text() == full and label.toolTip() == full  # nothing of it is lost
+    label.resize(label.fontMetrics().horizontalAdvance(full) + 20, 20)
+    assert QLabel.text(label) == full
+    label.setText("short")
+    assert QLabel.text(label) == "short" and label.toolTip() == "short"
 
 
 async def test_protocol_log_filters_and_exports(settings_file, tmp_path):
@@ -129,7 +147,7 @@ async def test_commands_are_disabled_with_the_reason_when_they_cannot_be_sent(se
         mode = panel.row("charge_mode")
         await until(mode.buttons[0].isEnabled)
         reset = panel.row("reset", "ocpp")
-        assert reset.buttons[0].isEnabled()  # over OCPP, connected
+        await until(reset.buttons[0].isEnabled)  # over OCPP, connected (next bridge frame)
         await console.sim.refuse_modbus(True)  # the cable is pulled
         await until(lambda: not mode.buttons[0].isEnabled(), 20)
         assert "Modbus link offline" in mode.buttons[0].toolTip()
