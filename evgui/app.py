@@ -27,6 +27,7 @@ from evgui.core.events import EventHub, Level
 from evgui.fleet import Fleet
 from evgui.qt.bridge import QtBridge
 from evgui.qt.i18n import install_translator
+from evgui.qt.theme import resolve
 from evgui.storage.settings import load_settings, save_settings
 from evgui.ui.common import UiContext
 from evgui.ui.main_window import MainWindow
@@ -100,8 +101,12 @@ class Console:
         The transports cost about a second of imports: painting first puts the console on
         screen in a fraction of that (bench/startup.py); values appear as the links come up.
         """
-        self.ctx.apply_theme(self.options.theme or self.settings.theme, remember=False)
+        theme = self.options.theme or self.settings.theme
+        self.ctx.theme = resolve(theme)  # the widgets are built in these colours...
         window = MainWindow(self.ctx, on_closed=self.closed.set)
+        # ...and the stylesheet is applied once they all exist: one pass over the finished
+        # window instead of a re-polish at every reparenting (-30 ms at start, bench/startup.py)
+        self.ctx.apply_theme(theme, remember=False)
         restored = self.options.screenshot is None and window.restore_layout()
         if not restored:
             window.resize(*(SCREENSHOT_SIZE if self.options.screenshot else (1440, 900)))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -199,7 +199,14 @@ class ElidedLabel(QLabel):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._elide()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Elide for the width the label is shown at."""
+        super().showEvent(event)
+        self._elide()
+
     def _elide(self) -> None:
+        if not self.isVisible():  # measured when shown (font metrics are costly before polish)
+            return
         width = max(40, self.contentsRect().width())
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
         super().setText(shown)
