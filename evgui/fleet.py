@@ -119,7 +119,7 @@ class Fleet:
         config = OcppServerConfig(
             host=self.listen_host, port=port, path=s.path or "/ocpp",
             password=s.password or None, tls_cert=s.tls_cert or None, tls_key=s.tls_key or None,
-            accept_unknown=s.accept_unknown,
+            accept_unknown=s.accept_unknown, allowed_tags=s.allowed_tags(),
         )  # fmt: skip
         self.ocpp = OcppService(config, self, self.hub, self.dispatcher)
         try:

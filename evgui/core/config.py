@@ -14,6 +14,7 @@ BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+_ID_TAG = re.compile(r"^[\x21-\x7e]{1,20}$")  # OCPP 1.6 IdToken: CiString20, no spaces
 _CP_ID = re.compile(r"^[A-Za-z0-9._:*+|@\-]{1,48}$")  # OCPP identity: a URL path segment
 
 
@@ -143,10 +144,19 @@ class ServerSettings:
     tls_key: str = ""
     password: str = ""
     accept_unknown: bool = True
+    rfid_tags: str = ""  # allow list, separated by commas or spaces; empty: accept every tag
+
+    def allowed_tags(self) -> frozenset[str] | None:
+        """Return the RFID allow list, or None to accept every tag."""
+        tags = frozenset(t for t in re.split(r"[\s,;]+", self.rfid_tags) if t)
+        return tags or None
 
     def problems(self) -> dict[str, str]:
         """Return field -> message for every invalid field."""
         out: dict[str, str] = {}
+        if bad := sorted(t for t in self.allowed_tags() or () if not _ID_TAG.fullmatch(t)):
+            shown = bad[0] if len(bad[0]) <= 40 else bad[0][:39] + "…"
+            out["rfid_tags"] = f"RFID tag {shown!r}: 1-20 printable characters (an OCPP 1.6 idTag)"
         if (why := check_int(self.port, 1, 65535, "port")) is not None:
             out["port"] = why
         if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*/?", self.path.strip() or "/"):

@@ -65,6 +65,9 @@ class ServerForm(QWidget):
         self.password = line_edit(tr("optional shared password (HTTP Basic)"))
         self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
         self.accept_unknown = QCheckBox(tr("Accept chargers with unknown ids (offered as new)"))
+        self.tags = Field(
+            line_edit(tr("empty: accept every tag; or the allowed tags, separated by commas"))
+        )
         form = QFormLayout(self)
         form.addRow(tr("Port"), self.port.box)
         form.addRow(tr("Path"), self.path.box)
@@ -78,6 +81,7 @@ class ServerForm(QWidget):
             form.addRow(label, row)
         form.addRow(tr("Password"), self.password)
         form.addRow("", self.accept_unknown)
+        form.addRow(tr("RFID allow list"), self.tags.box)
         self.urls_box = QGroupBox(tr("Type one of these into the charger's backend / OCPP URL"))
         self.urls_layout = QVBoxLayout(self.urls_box)
         form.addRow(self.urls_box)
@@ -95,7 +99,8 @@ class ServerForm(QWidget):
     def load(self, settings: ServerSettings) -> None:
         """Fill the form."""
         for field, value in ((self.port, str(settings.port)), (self.path, settings.path),
-                             (self.cert, settings.tls_cert)):  # fmt: skip
+                             (self.cert, settings.tls_cert),
+                             (self.tags, settings.rfid_tags)):  # fmt: skip
             assert isinstance(field.widget, QLineEdit)
             field.widget.setText(value)
         self.key.setText(settings.tls_key)
@@ -104,22 +109,23 @@ class ServerForm(QWidget):
 
     def read(self) -> tuple[ServerSettings | None, dict[str, str]]:
         """Return the settings, or None and field -> message."""
-        texts = [f.widget.text().strip() for f in (self.port, self.path, self.cert)
+        texts = [f.widget.text().strip() for f in (self.port, self.path, self.cert, self.tags)
                  if isinstance(f.widget, QLineEdit)]  # fmt: skip
-        port_text, path, cert = texts
+        port_text, path, cert, tags = texts
         errors: dict[str, str] = {}
         if (why := check_int(port_text, 1, 65535, "port")) is not None:
             errors["port"] = why
         settings = ServerSettings(
             port=int(port_text) if "port" not in errors else 9000, path=path or "/ocpp",
             tls_cert=cert, tls_key=self.key.text().strip(), password=self.password.text(),
-            accept_unknown=self.accept_unknown.isChecked(),
+            accept_unknown=self.accept_unknown.isChecked(), rfid_tags=tags,
         )  # fmt: skip
         for key, message in settings.problems().items():
             errors.setdefault(key, message)
         self.port.show_error(errors.get("port"))
         self.path.show_error(errors.get("path"))
         self.cert.show_error(errors.get("tls_cert"))
+        self.tags.show_error(errors.get("rfid_tags"))
         return (None if errors else settings), errors
 
     def show_urls(self, urls: list[str], state: str, error: str) -> None:

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../evgui/qt/models.py" line="+98"/>
+        <location filename="../../evgui/qt/models.py" line="+101"/>
         <location line="+27"/>
         <source>Time</source>
         <translation type="unfinished"></translation>
@@ -74,7 +74,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+59"/>
         <source>left dot: Modbus, right dot: OCPP</source>
         <translation type="unfinished"></translation>
     </message>
@@ -159,7 +159,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../evgui/ui/dashboard.py" line="+170"/>
+        <location filename="../../evgui/ui/dashboard.py" line="+167"/>
         <source>Permanent cable lock</source>
         <translation type="unfinished"></translation>
     </message>
@@ -206,13 +206,13 @@
     </message>
     <message>
         <location line="+78"/>
-        <location filename="../../evgui/ui/main_window.py" line="+97"/>
+        <location filename="../../evgui/ui/main_window.py" line="+99"/>
         <source>Commands</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+0"/>
-        <location filename="../../evgui/ui/common.py" line="+26"/>
+        <location filename="../../evgui/ui/common.py" line="+35"/>
         <location filename="../../evgui/qt/i18n.py" line="+29"/>
         <source>OCPP</source>
         <translation type="unfinished"></translation>
@@ -358,7 +358,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../evgui/ui/forms.py" line="+69"/>
+        <location filename="../../evgui/ui/forms.py" line="+72"/>
         <source>Port</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,7 +420,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <location filename="../../evgui/ui/main_window.py" line="+66"/>
+        <location filename="../../evgui/ui/main_window.py" line="+75"/>
         <source>Chargers</source>
         <translation type="unfinished"></translation>
     </message>
@@ -431,7 +431,7 @@
     </message>
     <message>
         <location line="+5"/>
-        <location filename="../../evgui/ui/main_window.py" line="+149"/>
+        <location filename="../../evgui/ui/main_window.py" line="+158"/>
         <source>OCPP server</source>
         <translation type="unfinished"></translation>
     </message>
@@ -506,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/dashboard.py" line="-257"/>
+        <location filename="../../evgui/ui/dashboard.py" line="-254"/>
         <source>Energy (session)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -577,7 +577,7 @@
     </message>
     <message>
         <location line="+29"/>
-        <location line="+67"/>
+        <location line="+65"/>
         <source>No charger selected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -612,7 +612,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+30"/>
         <source>Keep the cable locked even when no vehicle is charging?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -622,7 +622,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/forms.py" line="-16"/>
+        <location filename="../../evgui/ui/forms.py" line="-19"/>
         <source>certificate file (PEM) for wss://</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,7 +642,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>empty: accept every tag; or the allowed tags, separated by commas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Path</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,6 +668,11 @@
     </message>
     <message>
         <location line="+6"/>
+        <source>RFID allow list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Type one of these into the charger&apos;s backend / OCPP URL</source>
         <translation type="unfinished"></translation>
     </message>
@@ -677,7 +687,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+47"/>
         <source>the server is not running</source>
         <translation type="unfinished"></translation>
     </message>
@@ -692,7 +702,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/gauge.py" line="+175"/>
+        <location filename="../../evgui/ui/gauge.py" line="+180"/>
         <source>out of range</source>
         <translation type="unfinished"></translation>
     </message>
@@ -852,7 +862,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/logs.py" line="+60"/>
+        <location filename="../../evgui/ui/logs.py" line="+63"/>
         <source>filter text…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -867,7 +877,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+52"/>
         <source>All chargers</source>
         <translation type="unfinished"></translation>
     </message>
@@ -897,7 +907,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+13"/>
         <source>All protocols</source>
         <translation type="unfinished"></translation>
     </message>
@@ -907,7 +917,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../evgui/ui/main_window.py" line="-209"/>
+        <location filename="../../evgui/ui/main_window.py" line="-227"/>
         <source>Event log</source>
         <translation type="unfinished"></translation>
     </message>
@@ -922,7 +932,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+64"/>
         <source>Manage chargers…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1013,17 +1023,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+98"/>
+        <location line="+107"/>
         <source>About evgui</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="-88"/>
         <source>A charger with an unknown id connected over OCPP</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+60"/>
         <source>OCPP server listening on port</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1104,7 +1114,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+195"/>
+        <location line="+197"/>
         <source>Export PNG</source>
         <translation type="unfinished"></translation>
     </message>

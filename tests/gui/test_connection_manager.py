@@ -148,5 +148,23 @@ async def test_server_settings_are_validated_and_show_the_urls(settings_file):
         server.cert.widget.setText("/tmp/cert.pem")
         server.read()
         assert "TLS needs both a certificate and a key file" in server.cert.error.text()
+        server.tags.widget.setText("CARD-7, this-tag-is-longer-than-twenty")
+        server.read()
+        assert "1-20 printable characters" in server.tags.error.text()
         dialog.apply_server()  # invalid: the running server is left alone
         assert console.fleet.server_port() == port
+        assert console.fleet.server_settings.rfid_tags == ""
+        server.port.widget.setText(str(port))
+        server.path.widget.setText("/ocpp")
+        server.cert.widget.setText("")
+        server.tags.widget.setText("CARD-7, 04A1B2C3D4")
+        dialog.apply_server()  # valid: saved, and the server restarts with the allow list
+        await until(lambda: console.fleet.server_settings.rfid_tags == "CARD-7, 04A1B2C3D4")
+        fleet = console.fleet
+        await until(
+            lambda: fleet.ocpp is not None and fleet.ocpp.central.config.allowed_tags is not None
+            and fleet.server_state == "listening"
+        )  # fmt: skip
+        assert fleet.ocpp.central.config.allowed_tags == {"CARD-7", "04A1B2C3D4"}
+        assert fleet.server_port() == port
+        assert "04A1B2C3D4" in settings_file.read_text(encoding="utf-8")

@@ -76,11 +76,29 @@ def test_server_settings_validation():
     assert set(bad.problems()) == {"port", "path", "tls_cert"}
 
 
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [("", None), (" ,, ", None), ("04A1B2C3D4", {"04A1B2C3D4"}),
+     ("04A1B2C3D4, DEMO;CARD-7\nX", {"04A1B2C3D4", "DEMO", "CARD-7", "X"})],
+)  # fmt: skip
+def test_rfid_allow_list_parsing(text, tags):
+    settings = ServerSettings(rfid_tags=text)
+    assert settings.allowed_tags() == (frozenset(tags) if tags else None)
+    assert settings.problems() == {}
+
+
+@pytest.mark.parametrize("text", ["A" * 21, "OK, 0123456789ABCDEF01234", "caf\u00e9"])
+def test_an_rfid_tag_ocpp_cannot_carry_is_explained(text):
+    problems = ServerSettings(rfid_tags=text).problems()
+    assert set(problems) == {"rfid_tags"}
+    assert "1-20 printable characters" in problems["rfid_tags"]
+
+
 def test_settings_round_trip(tmp_path):
     path = tmp_path / "settings.json"
     settings = AppSettings(
         chargers=[ChargerConfig(id="garage", name="Garage", modbus_kind="tcp", host="10.0.0.9")],
-        server=ServerSettings(port=9100, password="pw"), theme="light", lock_style="bw",
+        server=ServerSettings(port=9100, password="pw", rfid_tags="04A1B2C3D4, DEMO"), theme="light", lock_style="bw",
         window={"geometry": "AAAA"},
     )  # fmt: skip
     save_settings(settings, path)
