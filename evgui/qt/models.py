@@ -32,16 +32,11 @@ def clock(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts)) + f".{int(ts % 1 * 1000):03d}"
 
 
-class RingTableModel(QAbstractTableModel):
-    """A table of at most `limit` rows; the oldest rows go first."""
+class RowsTableModel(QAbstractTableModel):
+    """A table over a list of rows with fixed, translatable column titles."""
 
     headers: tuple[str, ...] = ()
-
-    def __init__(self, limit: int, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.limit = limit
-        self.rows: list[Any] = []
-        self.colors: dict[str, QColor] = {}
+    rows: Sequence[Any]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Return the number of rows."""
@@ -54,10 +49,30 @@ class RingTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        """Return column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        """Return column titles (and their tooltips)."""
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return tr(self.headers[section])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tip(section)
         return None
+
+    def header_tip(self, section: int) -> str | None:
+        """Return a column title's tooltip (none by default)."""
+        return None
+
+
+class RingTableModel(RowsTableModel):
+    """A table of at most `limit` rows; the oldest rows go first."""
+
+    headers: tuple[str, ...] = ()
+
+    def __init__(self, limit: int, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.limit = limit
+        self.rows: list[Any] = []
+        self.colors: dict[str, QColor] = {}
 
     def append(self, items: Sequence[Any]) -> None:
         """Add rows at the bottom, dropping the oldest beyond the limit."""
@@ -185,7 +200,7 @@ class RowFilter(QSortFilterProxyModel):
         return not self.text or self.text in text.lower()
 
 
-class FleetTableModel(QAbstractTableModel):
+class FleetTableModel(RowsTableModel):
     """One row per charger: name, link states (Modbus, OCPP), vehicle state, power, alarms."""
 
     headers = (QT_TR_NOOP("Charger"), QT_TR_NOOP("Links"), QT_TR_NOOP("State"), QT_TR_NOOP("kW"),
@@ -233,23 +248,9 @@ class FleetTableModel(QAbstractTableModel):
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 4))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Return the number of chargers."""
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Return the number of columns."""
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Return column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(self.headers[section])
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return tr("left dot: Modbus, right dot: OCPP") if section == 1 else None
-        return None
+    def header_tip(self, section: int) -> str | None:
+        """Explain the two link dots."""
+        return tr("left dot: Modbus, right dot: OCPP") if section == 1 else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Return a cell."""

@@ -63,15 +63,11 @@ class SimChargePoint16(ChargePoint):
         self.face = face
         self.session = face.session
 
-    async def _guard(self, action: str) -> bool:
-        """Apply injected delay; return True when this action must be rejected."""
-        await self.face.fault_delay()
-        return action in self.face.faults.reject
-
     @on(Action.remote_start_transaction)
     async def on_remote_start(self, id_tag: str, **_: Any) -> call_result.RemoteStartTransaction:
         """Start a session for the tag."""
-        ok = not await self._guard("RemoteStartTransaction") and self.session.remote_start(id_tag)
+        refused = await self.face.refuses("RemoteStartTransaction")
+        ok = not refused and self.session.remote_start(id_tag)
         status = RemoteStartStopStatus.accepted if ok else RemoteStartStopStatus.rejected
         return call_result.RemoteStartTransaction(status=status)
 
@@ -81,7 +77,7 @@ class SimChargePoint16(ChargePoint):
     ) -> call_result.RemoteStopTransaction:
         """Stop the session when the transaction id matches."""
         ok = (
-            not await self._guard("RemoteStopTransaction")
+            not await self.face.refuses("RemoteStopTransaction")
             and self.session.transaction_id == transaction_id
             and self.session.remote_stop("Remote")
         )
@@ -93,7 +89,7 @@ class SimChargePoint16(ChargePoint):
         self, connector_id: int, cs_charging_profiles: dict[str, Any], **_: Any
     ) -> call_result.SetChargingProfile:
         """Apply the first period's limit (A, or W converted with the nominal voltage)."""
-        if await self._guard("SetChargingProfile"):
+        if await self.face.refuses("SetChargingProfile"):
             return call_result.SetChargingProfile(status=ChargingProfileStatus.rejected)
         purpose = cs_charging_profiles.get("charging_profile_purpose")
         if purpose == "TxProfile" and not self.session.transaction_active:
@@ -109,7 +105,7 @@ class SimChargePoint16(ChargePoint):
     @on(Action.clear_charging_profile)
     async def on_clear_charging_profile(self, **_: Any) -> call_result.ClearChargingProfile:
         """Drop the OCPP limit."""
-        if await self._guard("ClearChargingProfile"):
+        if await self.face.refuses("ClearChargingProfile"):
             return call_result.ClearChargingProfile(status=ClearChargingProfileStatus.unknown)
         had = self.session.ocpp_limit_a is not None
         self.session.ocpp_limit_a = None
@@ -119,7 +115,7 @@ class SimChargePoint16(ChargePoint):
     @on(Action.unlock_connector)
     async def on_unlock_connector(self, connector_id: int, **_: Any) -> call_result.UnlockConnector:
         """Unlock (ends a running session first)."""
-        if await self._guard("UnlockConnector") or connector_id != 1:
+        if await self.face.refuses("UnlockConnector") or connector_id != 1:
             return call_result.UnlockConnector(status=UnlockStatus.not_supported)
         self.session.unlock_connector()
         return call_result.UnlockConnector(status=UnlockStatus.unlocked)
@@ -129,7 +125,7 @@ class SimChargePoint16(ChargePoint):
         self, connector_id: int, type: str, **_: Any
     ) -> call_result.ChangeAvailability:
         """Operative / Inoperative is Charge Enable over OCPP."""
-        if await self._guard("ChangeAvailability"):
+        if await self.face.refuses("ChangeAvailability"):
             return call_result.ChangeAvailability(status=AvailabilityStatus.rejected)
         enable = type == AvailabilityType.operative
         scheduled = not enable and self.session.transaction_active
@@ -158,7 +154,7 @@ class SimChargePoint16(ChargePoint):
         self, key: str, value: str, **_: Any
     ) -> call_result.ChangeConfiguration:
         """Change a configuration key the simulator understands."""
-        if await self._guard("ChangeConfiguration"):
+        if await self.face.refuses("ChangeConfiguration"):
             return call_result.ChangeConfiguration(status=ConfigurationStatus.rejected)
         status = self.face.set_configuration(key, value)
         return call_result.ChangeConfiguration(status=status)
@@ -166,7 +162,7 @@ class SimChargePoint16(ChargePoint):
     @on(Action.reset)
     async def on_reset(self, type: str, **_: Any) -> call_result.Reset:
         """Accept, then reconnect and boot again."""
-        if await self._guard("Reset"):
+        if await self.face.refuses("Reset"):
             return call_result.Reset(status=ResetStatus.rejected)
         return call_result.Reset(status=ResetStatus.accepted)
 
@@ -181,7 +177,7 @@ class SimChargePoint16(ChargePoint):
         self, requested_message: str, **_: Any
     ) -> call_result.TriggerMessage:
         """Accept the messages the simulator can send on demand."""
-        if await self._guard("TriggerMessage"):
+        if await self.face.refuses("TriggerMessage"):
             return call_result.TriggerMessage(status=TriggerMessageStatus.rejected)
         if requested_message not in (
             "MeterValues",

@@ -40,17 +40,13 @@ class SimChargingStation201(ChargePoint):
         self.face = face
         self.session = face.session
 
-    async def _rejected(self, action: str) -> bool:
-        await self.face.fault_delay()
-        return action in self.face.faults.reject
-
     @on(Action.request_start_transaction)
     async def on_request_start(
         self, id_token: dict[str, Any], remote_start_id: int, **_: Any
     ) -> call_result.RequestStartTransaction:
         """Start a session for the token."""
         self.face.remote_start_id = remote_start_id
-        ok = not await self._rejected("RequestStartTransaction") and self.session.remote_start(
+        ok = not await self.face.refuses("RequestStartTransaction") and self.session.remote_start(
             id_token["id_token"]
         )
         return call_result.RequestStartTransaction(status="Accepted" if ok else "Rejected")
@@ -61,7 +57,7 @@ class SimChargingStation201(ChargePoint):
     ) -> call_result.RequestStopTransaction:
         """Stop the session when the transaction id matches."""
         ok = (
-            not await self._rejected("RequestStopTransaction")
+            not await self.face.refuses("RequestStopTransaction")
             and transaction_id == self.face.tx_id
             and self.session.remote_stop("Remote")
         )
@@ -72,7 +68,7 @@ class SimChargingStation201(ChargePoint):
         self, evse_id: int, charging_profile: dict[str, Any], **_: Any
     ) -> call_result.SetChargingProfile:
         """Apply the first period's limit (A, or W converted with the nominal voltage)."""
-        if await self._rejected("SetChargingProfile"):
+        if await self.face.refuses("SetChargingProfile"):
             return call_result.SetChargingProfile(status="Rejected")
         schedule = charging_profile["charging_schedule"][0]
         limit = float(schedule["charging_schedule_period"][0]["limit"])
@@ -93,7 +89,7 @@ class SimChargingStation201(ChargePoint):
         self, evse_id: int, connector_id: int, **_: Any
     ) -> call_result.UnlockConnector:
         """Unlock the connector (ends a running session)."""
-        if await self._rejected("UnlockConnector") or (evse_id, connector_id) != (1, 1):
+        if await self.face.refuses("UnlockConnector") or (evse_id, connector_id) != (1, 1):
             return call_result.UnlockConnector(status="UnknownConnector")
         self.session.unlock_connector()
         return call_result.UnlockConnector(status="Unlocked")
@@ -103,7 +99,7 @@ class SimChargingStation201(ChargePoint):
         self, operational_status: str, **_: Any
     ) -> call_result.ChangeAvailability:
         """Operative / Inoperative is Charge Enable."""
-        if await self._rejected("ChangeAvailability"):
+        if await self.face.refuses("ChangeAvailability"):
             return call_result.ChangeAvailability(status="Rejected")
         enable = operational_status == "Operative"
         scheduled = not enable and self.session.transaction_active
@@ -150,7 +146,7 @@ class SimChargingStation201(ChargePoint):
     @on(Action.reset)
     async def on_reset(self, type: str, **_: Any) -> call_result.Reset:
         """Accept, then reconnect and boot again."""
-        if await self._rejected("Reset"):
+        if await self.face.refuses("Reset"):
             return call_result.Reset(status="Rejected")
         return call_result.Reset(status="Accepted")
 

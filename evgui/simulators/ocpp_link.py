@@ -263,6 +263,11 @@ class OcppChargePointFace:
         if self.faults.delay_ms > 0:
             await asyncio.sleep(self.faults.delay_ms / 1000.0)
 
+    async def refuses(self, action: str) -> bool:
+        """Apply the injected delay; return True when this action must be rejected."""
+        await self.fault_delay()
+        return action in self.faults.reject
+
     def request_reconnect(self) -> None:
         """Close and re-dial soon (used by Reset)."""
         asyncio.get_running_loop().call_later(
